@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * p11j: PKCS#11 for Java.
+ *
+ * <p>{@code io.p11j.sys} is the raw layer: the PKCS#11 2.40 and 3.0 function lists, structure
+ * layouts and constants over JNA, correct for each platform's {@code CK_ULONG} width and packing.
+ * It is a supported API for programs that want raw PKCS#11.
+ */
+module io.p11j {
+    requires com.sun.jna;
+
+    exports io.p11j.sys;
+}
