@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.p11j.demo;
+
+import com.sun.jna.Memory;
+import io.p11j.sys.Pkcs11Function;
+import io.p11j.sys.Pkcs11Functions;
+import io.p11j.sys.Pkcs11Library;
+import io.p11j.sys.StructLayout;
+import io.p11j.sys.Structs;
+import io.p11j.sys.TwoCall;
+import io.p11j.testing.SoftHsm;
+import io.p11j.testing.SoftHsmExtension;
+import io.p11j.testing.Sys;
+import io.p11j.testing.Template;
+import io.p11j.testing.TestToken;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.p11j.sys.Pkcs11Constants.*;
+
+/**
+ * The demonstration (scripts/demo.sh): creates a throwaway SoftHSM2 token through the sys layer,
+ * generates a few keys on it, and lists the module, the token, its mechanisms and its objects.
+ * Needs {@code SOFTHSM2_CONF} pointing at a file in a private directory (the script makes one).
+ */
+public final class SysDemo {
+
+    private static final Map<Long, String> MECHANISM_FLAGS = new LinkedHashMap<>();
+    private static final Map<Long, String> TOKEN_FLAGS = new LinkedHashMap<>();
+
+    static {
+        TOKEN_FLAGS.put(CKF_RNG, "rng");
+        TOKEN_FLAGS.put(CKF_WRITE_PROTECTED, "write-protected");
+        TOKEN_FLAGS.put(CKF_LOGIN_REQUIRED, "login-required");
+        TOKEN_FLAGS.put(CKF_USER_PIN_INITIALIZED, "user-pin-initialized");
+        TOKEN_FLAGS.put(CKF_PROTECTED_AUTHENTICATION_PATH, "protected-authentication-path");
+        TOKEN_FLAGS.put(CKF_TOKEN_INITIALIZED, "token-initialized");
+        MECHANISM_FLAGS.put(CKF_HW, "hw");
+        MECHANISM_FLAGS.put(CKF_ENCRYPT, "encrypt");
+        MECHANISM_FLAGS.put(CKF_DECRYPT, "decrypt");
+        MECHANISM_FLAGS.put(CKF_DIGEST, "digest");
+        MECHANISM_FLAGS.put(CKF_SIGN, "sign");
+        MECHANISM_FLAGS.put(CKF_SIGN_RECOVER, "sign-recover");
+        MECHANISM_FLAGS.put(CKF_VERIFY, "verify");
+        MECHANISM_FLAGS.put(CKF_VERIFY_RECOVER, "verify-recover");
+        MECHANISM_FLAGS.put(CKF_GENERATE, "generate");
+        MECHANISM_FLAGS.put(CKF_GENERATE_KEY_PAIR, "generate-key-pair");
+        MECHANISM_FLAGS.put(CKF_WRAP, "wrap");
+        MECHANISM_FLAGS.put(CKF_UNWRAP, "unwrap");
+        MECHANISM_FLAGS.put(CKF_DERIVE, "derive");
+    }
+
+    private SysDemo() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        PrintStream out = System.out;
+        SoftHsm hsm = SoftHsm.get();
+        Pkcs11Library lib = hsm.library();
+        Pkcs11Functions f = lib.functions();
+
+        StructLayout il = Structs.CK_INFO.layout();
+        Memory info = il.allocate();
+        Sys.check(Pkcs11Function.C_GetInfo, f.C_GetInfo(info));
+        byte[] cv = il.field("cryptokiVersion").getBytes(info);
+        byte[] lv = il.field("libraryVersion").getBytes(info);
+        out.printf("Module   %s%n", lib.path());
+        out.printf("         %s by %s, library %d.%d, Cryptoki %d.%d, function list %d.%d%n",
+                Sys.text(info, il, "libraryDescription"), Sys.text(info, il, "manufacturerID"),
+                lv[0], lv[1], cv[0], cv[1], lib.functionListVersion()[0], lib.functionListVersion()[1]);
+        out.printf("Config   SOFTHSM2_CONF=%s (throwaway)%n%n", hsm.configFile());
+
+        TestToken token = SoftHsmExtension.createToken("p11j-demo");
+        long slot = token.slotId();
+        Memory ti = Sys.tokenInfo(f, slot);
+        StructLayout tl = Structs.CK_TOKEN_INFO.layout();
+        out.printf("Token    \"%s\" in slot %d: %s %s, serial %s, flags %s%n", token.label(), slot,
+                Sys.text(ti, tl, "manufacturerID"), Sys.text(ti, tl, "model"), Sys.text(ti, tl, "serialNumber"),
+                tokenFlags(Sys.tokenFlags(ti)));
+        out.printf("         PIN length %d..%d%n%n", tl.field("ulMinPinLen").getULong(ti), tl.field("ulMaxPinLen").getULong(ti));
+
+        long[] mechanisms = TwoCall.ulongs(Pkcs11Function.C_GetMechanismList, f.abi(),
+                (buf, len) -> f.C_GetMechanismList(slot, buf, len));
+        out.printf("Mechanisms (%d)%n", mechanisms.length);
+        StructLayout ml = Structs.CK_MECHANISM_INFO.layout();
+        Memory mi = ml.allocate();
+        for (long m : mechanisms) {
+            Sys.check(Pkcs11Function.C_GetMechanismInfo, f.C_GetMechanismInfo(slot, m, mi));
+            long min = ml.field("ulMinKeySize").getULong(mi);
+            long max = ml.field("ulMaxKeySize").getULong(mi);
+            out.printf("  %-32s %-14s %s%n", mechanismName(m),
+                    min == 0 && max == 0 ? "" : min + ".." + max, mechanismFlags(ml.field("flags").getULong(mi)));
+        }
+
+        long session = Sys.openSession(f, slot, true);
+        try {
+            Sys.login(f, session, CKU_USER, token.userPinChars());
+            makeKeys(f, session);
+            out.printf("%nObjects%n");
+            for (long h : Sys.findObjects(f, session, new Template())) {
+                long cls = Sys.ulongAttribute(f, session, h, CKA_CLASS);
+                long type = Sys.ulongAttribute(f, session, h, CKA_KEY_TYPE);
+                out.printf("  handle %-4d %-16s %-8s label=\"%s\" id=%s%n", h, objectClassName(cls),
+                        keyTypeName(type).substring(4), Sys.utf8Attribute(f, session, h, CKA_LABEL),
+                        HexFormat.of().formatHex(Sys.attribute(f, session, h, CKA_ID)));
+            }
+        } finally {
+            f.C_CloseSession(session);
+        }
+        out.printf("%nThe token lives in %s and is deleted when this program exits.%n", hsm.tokenDir());
+    }
+
+    private static void makeKeys(Pkcs11Functions f, long session) throws Exception {
+        Memory hPub = Sys.ulongOut();
+        Memory hPriv = Sys.ulongOut();
+        Template rsaPub = new Template().bool(CKA_TOKEN, true).ulong(CKA_MODULUS_BITS, 2048)
+                .bytes(CKA_PUBLIC_EXPONENT, new byte[] {1, 0, 1}).utf8(CKA_LABEL, "demo rsa").bytes(CKA_ID, new byte[] {1});
+        Template rsaPriv = new Template().bool(CKA_TOKEN, true).bool(CKA_SIGN, true).bool(CKA_SENSITIVE, true)
+                .bool(CKA_PRIVATE, true).utf8(CKA_LABEL, "demo rsa").bytes(CKA_ID, new byte[] {1});
+        Sys.check(Pkcs11Function.C_GenerateKeyPair, f.C_GenerateKeyPair(session, Sys.mechanism(CKM_RSA_PKCS_KEY_PAIR_GEN),
+                rsaPub.pointer(), rsaPub.size(), rsaPriv.pointer(), rsaPriv.size(), hPub, hPriv));
+
+        byte[] p256 = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};
+        Template ecPub = new Template().bool(CKA_TOKEN, true).bytes(CKA_EC_PARAMS, p256)
+                .utf8(CKA_LABEL, "demo ec p-256").bytes(CKA_ID, new byte[] {2});
+        Template ecPriv = new Template().bool(CKA_TOKEN, true).bool(CKA_SIGN, true).bool(CKA_SENSITIVE, true)
+                .bool(CKA_PRIVATE, true).utf8(CKA_LABEL, "demo ec p-256").bytes(CKA_ID, new byte[] {2});
+        Sys.check(Pkcs11Function.C_GenerateKeyPair, f.C_GenerateKeyPair(session, Sys.mechanism(CKM_EC_KEY_PAIR_GEN),
+                ecPub.pointer(), ecPub.size(), ecPriv.pointer(), ecPriv.size(), hPub, hPriv));
+
+        Template aes = new Template().bool(CKA_TOKEN, true).ulong(CKA_VALUE_LEN, 32).bool(CKA_SENSITIVE, true)
+                .bool(CKA_ENCRYPT, true).bool(CKA_DECRYPT, true).utf8(CKA_LABEL, "demo aes-256").bytes(CKA_ID, new byte[] {3});
+        Sys.check(Pkcs11Function.C_GenerateKey, f.C_GenerateKey(session, Sys.mechanism(CKM_AES_KEY_GEN),
+                aes.pointer(), aes.size(), hPriv));
+    }
+
+    private static String mechanismFlags(long flags) {
+        return flagNames(flags, MECHANISM_FLAGS);
+    }
+
+    private static String tokenFlags(long flags) {
+        return flagNames(flags, TOKEN_FLAGS);
+    }
+
+    /** CKF_ values repeat across flag families, so each family gets its own table. */
+    private static String flagNames(long flags, Map<Long, String> table) {
+        List<String> names = new ArrayList<>();
+        table.forEach((bit, name) -> {
+            if ((flags & bit) != 0) {
+                names.add(name);
+            }
+        });
+        return String.join(",", names);
+    }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The demonstration: makes a throwaway SoftHSM2 token with p11j's sys layer, generates an RSA, an EC and
+# an AES key on it, and lists the module, the token, its mechanisms and its objects. Nothing outside a
+# temporary directory is touched; it is deleted afterwards.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+p11j_ensure_packages
+cp="$(p11j_test_classpath)"
+work="$(mktemp -d -t p11j-demo.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+SOFTHSM2_CONF="$work/softhsm2.conf" java -cp "$cp" io.p11j.demo.SysDemo

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Shared by the README's commands (demo.sh, test.sh) and bench.sh: checks that what the build and the
+# tests need is installed, installs the missing Debian packages when run as root, and builds the
+# class path of the test-scope programs. Source it; do not run it.
+
+P11J_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# "what to check:Debian package" — a path or a command per package.
+P11J_REQUIREMENTS=(
+  "cmd:java:openjdk-17-jdk-headless"
+  "cmd:javac:openjdk-17-jdk-headless"
+  "cmd:mvn:maven"
+  "cmd:gcc:gcc"
+  "file:/usr/include/stdio.h:libc6-dev"
+  "cmd:softhsm2-util:softhsm2"
+  "file:/usr/include/p11-kit-1/p11-kit/pkcs11.h:libp11-kit-dev"
+  "file:/usr/include/nss/pkcs11t.h:libnss3-dev"
+  "cmd:certutil:libnss3-tools"
+)
+
+p11j_missing_packages() {
+  local req kind what pkg missing=()
+  for req in "${P11J_REQUIREMENTS[@]}"; do
+    IFS=: read -r kind what pkg <<<"$req"
+    case "$kind" in
+      cmd) command -v "$what" >/dev/null 2>&1 || missing+=("$pkg") ;;
+      file) [ -e "$what" ] || missing+=("$pkg") ;;
+    esac
+  done
+  # NSS's softokn (PKCS#11 3.0 tests) comes with libnss3.
+  local f found=
+  for f in /usr/lib/*/libsoftokn3.so /usr/lib64/libsoftokn3.so /usr/lib/libsoftokn3.so; do
+    [ -e "$f" ] && found=1
+  done
+  [ -n "$found" ] || missing+=("libnss3")
+  printf '%s\n' "${missing[@]}" | sort -u | grep -v '^$' || true
+}
+
+p11j_ensure_packages() {
+  local missing
+  missing="$(p11j_missing_packages | tr '\n' ' ')"
+  [ -z "${missing// /}" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo ">> installing missing packages: $missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing
+  else
+    echo "p11j needs these Debian packages, which are missing: $missing" >&2
+    echo "install them as root:  apt-get install -y $missing" >&2
+    exit 1
+  fi
+}
+
+# Compiles main and test classes (no tests run) and prints the test-scope class path.
+# Maven's output is kept in a log and shown only when the build fails.
+p11j_test_classpath() {
+  local log="$P11J_ROOT/target/build-classpath.log"
+  mkdir -p "$P11J_ROOT/target"
+  if ! (cd "$P11J_ROOT" && mvn -q -B -DskipTests test-compile \
+        && mvn -q -B dependency:build-classpath -Dmdep.includeScope=test \
+             -Dmdep.outputFile=target/test-classpath.txt) >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "build failed (log: $log)" >&2
+    return 1
+  fi
+  echo "$P11J_ROOT/target/test-classes:$P11J_ROOT/target/classes:$(cat "$P11J_ROOT/target/test-classpath.txt")"
+}
