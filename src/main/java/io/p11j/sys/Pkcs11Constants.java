@@ -46,1061 +46,1950 @@ public final class Pkcs11Constants {
 
     // ---- CRYPTOKI_VERSION_ ----------------------------------------------------------------------
     /**
-     * Value from p11-kit pkcs11.h (version of the primary header); NSS pkcs11t.h declares
-     * {@code 3}.
+     * Defined as {@code 2} in p11-kit pkcs11.h. NSS pkcs11t.h declares {@code 3}; the p11-kit value
+     * is used (version of the primary header).
      */
     public static final long CRYPTOKI_VERSION_MAJOR = 0x00000002L;
     /**
-     * Value from p11-kit pkcs11.h (version of the primary header); NSS pkcs11t.h declares
-     * {@code 0}.
+     * Defined as {@code 40} in p11-kit pkcs11.h. NSS pkcs11t.h declares {@code 0}; the p11-kit
+     * value is used (version of the primary header).
      */
     public static final long CRYPTOKI_VERSION_MINOR = 0x00000028L;
 
     // CRYPTOKI_VERSION_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0} in NSS pkcs11t.h. */
     public static final long CRYPTOKI_VERSION_AMENDMENT = 0x00000000L;
 
     // ---- CKN_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CKN_SURRENDER = 0x00000000L;
+    /** Defined as {@code (0x01UL)} in p11-kit pkcs11.h. */
     public static final long CKN_OTP_CHANGED = 0x00000001L;
 
     // ---- CKF_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (1UL << 0)} in p11-kit pkcs11.h. */
     public static final long CKF_TOKEN_PRESENT = 0x00000001L;
+    /** Defined as {@code (1UL << 1)} in p11-kit pkcs11.h. */
     public static final long CKF_REMOVABLE_DEVICE = 0x00000002L;
+    /** Defined as {@code (1UL << 2)} in p11-kit pkcs11.h. */
     public static final long CKF_HW_SLOT = 0x00000004L;
+    /** Defined as {@code (1UL << 30)} in p11-kit pkcs11.h. */
     public static final long CKF_ARRAY_ATTRIBUTE = 0x40000000L;
+    /** Defined as {@code (1UL << 0)} in p11-kit pkcs11.h. */
     public static final long CKF_RNG = 0x00000001L;
+    /** Defined as {@code (1UL << 1)} in p11-kit pkcs11.h. */
     public static final long CKF_WRITE_PROTECTED = 0x00000002L;
+    /** Defined as {@code (1UL << 2)} in p11-kit pkcs11.h. */
     public static final long CKF_LOGIN_REQUIRED = 0x00000004L;
+    /** Defined as {@code (1UL << 3)} in p11-kit pkcs11.h. */
     public static final long CKF_USER_PIN_INITIALIZED = 0x00000008L;
+    /** Defined as {@code (1UL << 5)} in p11-kit pkcs11.h. */
     public static final long CKF_RESTORE_KEY_NOT_NEEDED = 0x00000020L;
+    /** Defined as {@code (1UL << 6)} in p11-kit pkcs11.h. */
     public static final long CKF_CLOCK_ON_TOKEN = 0x00000040L;
+    /** Defined as {@code (1UL << 8)} in p11-kit pkcs11.h. */
     public static final long CKF_PROTECTED_AUTHENTICATION_PATH = 0x00000100L;
+    /** Defined as {@code (1UL << 9)} in p11-kit pkcs11.h. */
     public static final long CKF_DUAL_CRYPTO_OPERATIONS = 0x00000200L;
+    /** Defined as {@code (1UL << 10)} in p11-kit pkcs11.h. */
     public static final long CKF_TOKEN_INITIALIZED = 0x00000400L;
+    /** Defined as {@code (1UL << 11)} in p11-kit pkcs11.h. */
     public static final long CKF_SECONDARY_AUTHENTICATION = 0x00000800L;
+    /** Defined as {@code (1UL << 16)} in p11-kit pkcs11.h. */
     public static final long CKF_USER_PIN_COUNT_LOW = 0x00010000L;
+    /** Defined as {@code (1UL << 17)} in p11-kit pkcs11.h. */
     public static final long CKF_USER_PIN_FINAL_TRY = 0x00020000L;
+    /** Defined as {@code (1UL << 18)} in p11-kit pkcs11.h. */
     public static final long CKF_USER_PIN_LOCKED = 0x00040000L;
+    /** Defined as {@code (1UL << 19)} in p11-kit pkcs11.h. */
     public static final long CKF_USER_PIN_TO_BE_CHANGED = 0x00080000L;
+    /** Defined as {@code (1UL << 20)} in p11-kit pkcs11.h. */
     public static final long CKF_SO_PIN_COUNT_LOW = 0x00100000L;
+    /** Defined as {@code (1UL << 21)} in p11-kit pkcs11.h. */
     public static final long CKF_SO_PIN_FINAL_TRY = 0x00200000L;
+    /** Defined as {@code (1UL << 22)} in p11-kit pkcs11.h. */
     public static final long CKF_SO_PIN_LOCKED = 0x00400000L;
+    /** Defined as {@code (1UL << 23)} in p11-kit pkcs11.h. */
     public static final long CKF_SO_PIN_TO_BE_CHANGED = 0x00800000L;
+    /** Defined as {@code (1UL << 1)} in p11-kit pkcs11.h. */
     public static final long CKF_RW_SESSION = 0x00000002L;
+    /** Defined as {@code (1UL << 2)} in p11-kit pkcs11.h. */
     public static final long CKF_SERIAL_SESSION = 0x00000004L;
+    /** Defined as {@code (0x01UL)} in p11-kit pkcs11.h. */
     public static final long CKF_NEXT_OTP = 0x00000001L;
+    /** Defined as {@code (0x02UL)} in p11-kit pkcs11.h. */
     public static final long CKF_EXCLUDE_TIME = 0x00000002L;
+    /** Defined as {@code (0x04UL)} in p11-kit pkcs11.h. */
     public static final long CKF_EXCLUDE_COUNTER = 0x00000004L;
+    /** Defined as {@code (0x08UL)} in p11-kit pkcs11.h. */
     public static final long CKF_EXCLUDE_CHALLENGE = 0x00000008L;
+    /** Defined as {@code (0x10UL)} in p11-kit pkcs11.h. */
     public static final long CKF_EXCLUDE_PIN = 0x00000010L;
+    /** Defined as {@code (0x20UL)} in p11-kit pkcs11.h. */
     public static final long CKF_USER_FRIENDLY_OTP = 0x00000020L;
+    /** Defined as {@code (1UL << 0)} in p11-kit pkcs11.h. */
     public static final long CKF_HW = 0x00000001L;
+    /** Defined as {@code (1UL << 8)} in p11-kit pkcs11.h. */
     public static final long CKF_ENCRYPT = 0x00000100L;
+    /** Defined as {@code (1UL << 9)} in p11-kit pkcs11.h. */
     public static final long CKF_DECRYPT = 0x00000200L;
+    /** Defined as {@code (1UL << 10)} in p11-kit pkcs11.h. */
     public static final long CKF_DIGEST = 0x00000400L;
+    /** Defined as {@code (1UL << 11)} in p11-kit pkcs11.h. */
     public static final long CKF_SIGN = 0x00000800L;
+    /** Defined as {@code (1UL << 12)} in p11-kit pkcs11.h. */
     public static final long CKF_SIGN_RECOVER = 0x00001000L;
+    /** Defined as {@code (1UL << 13)} in p11-kit pkcs11.h. */
     public static final long CKF_VERIFY = 0x00002000L;
+    /** Defined as {@code (1UL << 14)} in p11-kit pkcs11.h. */
     public static final long CKF_VERIFY_RECOVER = 0x00004000L;
+    /** Defined as {@code (1UL << 15)} in p11-kit pkcs11.h. */
     public static final long CKF_GENERATE = 0x00008000L;
+    /** Defined as {@code (1UL << 16)} in p11-kit pkcs11.h. */
     public static final long CKF_GENERATE_KEY_PAIR = 0x00010000L;
+    /** Defined as {@code (1UL << 17)} in p11-kit pkcs11.h. */
     public static final long CKF_WRAP = 0x00020000L;
+    /** Defined as {@code (1UL << 18)} in p11-kit pkcs11.h. */
     public static final long CKF_UNWRAP = 0x00040000L;
+    /** Defined as {@code (1UL << 19)} in p11-kit pkcs11.h. */
     public static final long CKF_DERIVE = 0x00080000L;
+    /** Defined as {@code ((unsigned long) (1UL << 31))} in p11-kit pkcs11.h. */
     public static final long CKF_EXTENSION = 0x80000000L;
+    /** Defined as {@code (1UL << 20)} in p11-kit pkcs11.h. */
     public static final long CKF_EC_F_P = 0x00100000L;
     /**
-     * Alias of {@link #CKF_EC_OID} (NSS pkcs11t.h defines it as CKF_EC_OID), which is the canonical
-     * name of this value.
+     * Defined as {@code (1UL << 23)} in p11-kit pkcs11.h. Alias of {@link #CKF_EC_OID} (NSS
+     * pkcs11t.h defines it as CKF_EC_OID), which is the canonical name of this value.
      */
     public static final long CKF_EC_NAMEDCURVE = 0x00800000L;
+    /** Defined as {@code (1UL << 24)} in p11-kit pkcs11.h. */
     public static final long CKF_EC_UNCOMPRESS = 0x01000000L;
+    /** Defined as {@code (1UL << 25)} in p11-kit pkcs11.h. */
     public static final long CKF_EC_COMPRESS = 0x02000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CKF_DONT_BLOCK = 0x00000001L;
+    /** Defined as {@code (1UL << 0)} in p11-kit pkcs11.h. */
     public static final long CKF_LIBRARY_CANT_CREATE_OS_THREADS = 0x00000001L;
+    /** Defined as {@code (1UL << 1)} in p11-kit pkcs11.h. */
     public static final long CKF_OS_LOCKING_OK = 0x00000002L;
 
     // CKF_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0x01000000UL} in NSS pkcs11t.h. */
     public static final long CKF_ERROR_STATE = 0x01000000L;
+    /** Defined as {@code 0x00000002UL} in NSS pkcs11t.h. */
     public static final long CKF_MESSAGE_ENCRYPT = 0x00000002L;
+    /** Defined as {@code 0x00000004UL} in NSS pkcs11t.h. */
     public static final long CKF_MESSAGE_DECRYPT = 0x00000004L;
+    /** Defined as {@code 0x00000008UL} in NSS pkcs11t.h. */
     public static final long CKF_MESSAGE_SIGN = 0x00000008L;
+    /** Defined as {@code 0x00000010UL} in NSS pkcs11t.h. */
     public static final long CKF_MESSAGE_VERIFY = 0x00000010L;
+    /** Defined as {@code 0x00000020UL} in NSS pkcs11t.h. */
     public static final long CKF_MULTI_MESSAGE = 0x00000020L;
+    /** Defined as {@code 0x00000040UL} in NSS pkcs11t.h. */
     public static final long CKF_FIND_OBJECTS = 0x00000040L;
+    /** Defined as {@code 0x00200000UL} in NSS pkcs11t.h. */
     public static final long CKF_EC_F_2M = 0x00200000L;
+    /** Defined as {@code 0x00400000UL} in NSS pkcs11t.h. */
     public static final long CKF_EC_ECPARAMETERS = 0x00400000L;
+    /** Defined as {@code 0x00800000UL} in NSS pkcs11t.h. */
     public static final long CKF_EC_OID = 0x00800000L;
+    /** Defined as {@code 0x00000001UL} in NSS pkcs11t.h. */
     public static final long CKF_END_OF_MESSAGE = 0x00000001L;
+    /** Defined as {@code 0x00000001UL} in NSS pkcs11t.h. */
     public static final long CKF_INTERFACE_FORK_SAFE = 0x00000001L;
+    /** Defined as {@code 0x00000001UL} in NSS pkcs11t.h. */
     public static final long CKF_HKDF_SALT_NULL = 0x00000001L;
+    /** Defined as {@code 0x00000002UL} in NSS pkcs11t.h. */
     public static final long CKF_HKDF_SALT_DATA = 0x00000002L;
+    /** Defined as {@code 0x00000004UL} in NSS pkcs11t.h. */
     public static final long CKF_HKDF_SALT_KEY = 0x00000004L;
 
     // ---- CK_ ------------------------------------------------------------------------------------
+    /** Defined as {@code ((unsigned long)-1L)} in p11-kit pkcs11.h. */
     public static final long CK_UNAVAILABLE_INFORMATION = 0xFFFFFFFFFFFFFFFFL;
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CK_EFFECTIVELY_INFINITE = 0x00000000L;
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CK_INVALID_HANDLE = 0x00000000L;
+    /** Defined as {@code 0} in p11-kit pkcs11.h. */
     public static final long CK_FALSE = 0x00000000L;
+    /** Defined as {@code 1} in p11-kit pkcs11.h. */
     public static final long CK_TRUE = 0x00000001L;
 
     // ---- CKU_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CKU_SO = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CKU_USER = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CKU_CONTEXT_SPECIFIC = 0x00000002L;
 
     // ---- CKS_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CKS_RO_PUBLIC_SESSION = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CKS_RO_USER_FUNCTIONS = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CKS_RW_PUBLIC_SESSION = 0x00000002L;
+    /** Defined as {@code (3UL)} in p11-kit pkcs11.h. */
     public static final long CKS_RW_USER_FUNCTIONS = 0x00000003L;
+    /** Defined as {@code (4UL)} in p11-kit pkcs11.h. */
     public static final long CKS_RW_SO_FUNCTIONS = 0x00000004L;
 
     // ---- CKO_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CKO_DATA = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CKO_CERTIFICATE = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CKO_PUBLIC_KEY = 0x00000002L;
+    /** Defined as {@code (3UL)} in p11-kit pkcs11.h. */
     public static final long CKO_PRIVATE_KEY = 0x00000003L;
+    /** Defined as {@code (4UL)} in p11-kit pkcs11.h. */
     public static final long CKO_SECRET_KEY = 0x00000004L;
+    /** Defined as {@code (5UL)} in p11-kit pkcs11.h. */
     public static final long CKO_HW_FEATURE = 0x00000005L;
+    /** Defined as {@code (6UL)} in p11-kit pkcs11.h. */
     public static final long CKO_DOMAIN_PARAMETERS = 0x00000006L;
+    /** Defined as {@code (7UL)} in p11-kit pkcs11.h. */
     public static final long CKO_MECHANISM = 0x00000007L;
+    /** Defined as {@code (8UL)} in p11-kit pkcs11.h. */
     public static final long CKO_OTP_KEY = 0x00000008L;
+    /** Defined as {@code ((unsigned long) (1UL << 31))} in p11-kit pkcs11.h. */
     public static final long CKO_VENDOR_DEFINED = 0x80000000L;
 
     // CKO_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0x00000009UL} in NSS pkcs11t.h. */
     public static final long CKO_PROFILE = 0x00000009L;
 
     // ---- CKH_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CKH_MONOTONIC_COUNTER = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CKH_CLOCK = 0x00000002L;
+    /** Defined as {@code (3UL)} in p11-kit pkcs11.h. */
     public static final long CKH_USER_INTERFACE = 0x00000003L;
+    /** Defined as {@code ((unsigned long) (1UL << 31))} in p11-kit pkcs11.h. */
     public static final long CKH_VENDOR_DEFINED = 0x80000000L;
 
     // ---- CKK_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CKK_RSA = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CKK_DSA = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CKK_DH = 0x00000002L;
     /**
-     * Alias of {@link #CKK_EC} (deprecated spelling), which is the canonical name of this value.
+     * Defined as {@code (3UL)} in p11-kit pkcs11.h. Alias of {@link #CKK_EC} (deprecated spelling),
+     * which is the canonical name of this value.
      */
     public static final long CKK_ECDSA = 0x00000003L;
+    /** Defined as {@code (3UL)} in p11-kit pkcs11.h. */
     public static final long CKK_EC = 0x00000003L;
+    /** Defined as {@code (4UL)} in p11-kit pkcs11.h. */
     public static final long CKK_X9_42_DH = 0x00000004L;
+    /** Defined as {@code (5UL)} in p11-kit pkcs11.h. */
     public static final long CKK_KEA = 0x00000005L;
+    /** Defined as {@code (0x10UL)} in p11-kit pkcs11.h. */
     public static final long CKK_GENERIC_SECRET = 0x00000010L;
+    /** Defined as {@code (0x11UL)} in p11-kit pkcs11.h. */
     public static final long CKK_RC2 = 0x00000011L;
+    /** Defined as {@code (0x12UL)} in p11-kit pkcs11.h. */
     public static final long CKK_RC4 = 0x00000012L;
+    /** Defined as {@code (0x13UL)} in p11-kit pkcs11.h. */
     public static final long CKK_DES = 0x00000013L;
+    /** Defined as {@code (0x14UL)} in p11-kit pkcs11.h. */
     public static final long CKK_DES2 = 0x00000014L;
+    /** Defined as {@code (0x15UL)} in p11-kit pkcs11.h. */
     public static final long CKK_DES3 = 0x00000015L;
+    /** Defined as {@code (0x16UL)} in p11-kit pkcs11.h. */
     public static final long CKK_CAST = 0x00000016L;
+    /** Defined as {@code (0x17UL)} in p11-kit pkcs11.h. */
     public static final long CKK_CAST3 = 0x00000017L;
+    /** Defined as {@code (0x18UL)} in p11-kit pkcs11.h. */
     public static final long CKK_CAST128 = 0x00000018L;
+    /** Defined as {@code (0x19UL)} in p11-kit pkcs11.h. */
     public static final long CKK_RC5 = 0x00000019L;
+    /** Defined as {@code (0x1aUL)} in p11-kit pkcs11.h. */
     public static final long CKK_IDEA = 0x0000001AL;
+    /** Defined as {@code (0x1bUL)} in p11-kit pkcs11.h. */
     public static final long CKK_SKIPJACK = 0x0000001BL;
+    /** Defined as {@code (0x1cUL)} in p11-kit pkcs11.h. */
     public static final long CKK_BATON = 0x0000001CL;
+    /** Defined as {@code (0x1dUL)} in p11-kit pkcs11.h. */
     public static final long CKK_JUNIPER = 0x0000001DL;
+    /** Defined as {@code (0x1eUL)} in p11-kit pkcs11.h. */
     public static final long CKK_CDMF = 0x0000001EL;
+    /** Defined as {@code (0x1fUL)} in p11-kit pkcs11.h. */
     public static final long CKK_AES = 0x0000001FL;
+    /** Defined as {@code (0x20UL)} in p11-kit pkcs11.h. */
     public static final long CKK_BLOWFISH = 0x00000020L;
+    /** Defined as {@code (0x21UL)} in p11-kit pkcs11.h. */
     public static final long CKK_TWOFISH = 0x00000021L;
+    /** Defined as {@code (0x22UL)} in p11-kit pkcs11.h. */
     public static final long CKK_SECURID = 0x00000022L;
+    /** Defined as {@code (0x23UL)} in p11-kit pkcs11.h. */
     public static final long CKK_HOTP = 0x00000023L;
+    /** Defined as {@code (0x24UL)} in p11-kit pkcs11.h. */
     public static final long CKK_ACTI = 0x00000024L;
+    /** Defined as {@code (0x25UL)} in p11-kit pkcs11.h. */
     public static final long CKK_CAMELLIA = 0x00000025L;
+    /** Defined as {@code (0x26UL)} in p11-kit pkcs11.h. */
     public static final long CKK_ARIA = 0x00000026L;
+    /** Defined as {@code (0x27UL)} in p11-kit pkcs11.h. */
     public static final long CKK_MD5_HMAC = 0x00000027L;
+    /** Defined as {@code (0x28UL)} in p11-kit pkcs11.h. */
     public static final long CKK_SHA_1_HMAC = 0x00000028L;
+    /** Defined as {@code (0x29UL)} in p11-kit pkcs11.h. */
     public static final long CKK_RIPEMD128_HMAC = 0x00000029L;
+    /** Defined as {@code (0x2aUL)} in p11-kit pkcs11.h. */
     public static final long CKK_RIPEMD160_HMAC = 0x0000002AL;
+    /** Defined as {@code (0x2bUL)} in p11-kit pkcs11.h. */
     public static final long CKK_SHA256_HMAC = 0x0000002BL;
+    /** Defined as {@code (0x2cUL)} in p11-kit pkcs11.h. */
     public static final long CKK_SHA384_HMAC = 0x0000002CL;
+    /** Defined as {@code (0x2dUL)} in p11-kit pkcs11.h. */
     public static final long CKK_SHA512_HMAC = 0x0000002DL;
+    /** Defined as {@code (0x2eUL)} in p11-kit pkcs11.h. */
     public static final long CKK_SHA224_HMAC = 0x0000002EL;
+    /** Defined as {@code (0x2fUL)} in p11-kit pkcs11.h. */
     public static final long CKK_SEED = 0x0000002FL;
+    /** Defined as {@code (0x30UL)} in p11-kit pkcs11.h. */
     public static final long CKK_GOSTR3410 = 0x00000030L;
+    /** Defined as {@code (0x31UL)} in p11-kit pkcs11.h. */
     public static final long CKK_GOSTR3411 = 0x00000031L;
+    /** Defined as {@code (0x32UL)} in p11-kit pkcs11.h. */
     public static final long CKK_GOST28147 = 0x00000032L;
+    /** Defined as {@code (0x40UL)} in p11-kit pkcs11.h. */
     public static final long CKK_EC_EDWARDS = 0x00000040L;
+    /** Defined as {@code ((unsigned long) (1UL << 31))} in p11-kit pkcs11.h. */
     public static final long CKK_VENDOR_DEFINED = 0x80000000L;
 
     // CKK_: standard names declared only in NSS pkcs11t.h
     /**
-     * Alias of {@link #CKK_CAST128} (deprecated spelling), which is the canonical name of this
-     * value.
+     * Defined as {@code 0x00000018UL} in NSS pkcs11t.h. Alias of {@link #CKK_CAST128} (deprecated
+     * spelling), which is the canonical name of this value.
      */
     public static final long CKK_CAST5 = 0x00000018L;
+    /** Defined as {@code 0x00000033UL} in NSS pkcs11t.h. */
     public static final long CKK_CHACHA20 = 0x00000033L;
+    /** Defined as {@code 0x00000034UL} in NSS pkcs11t.h. */
     public static final long CKK_POLY1305 = 0x00000034L;
+    /** Defined as {@code 0x00000035UL} in NSS pkcs11t.h. */
     public static final long CKK_AES_XTS = 0x00000035L;
+    /** Defined as {@code 0x00000036UL} in NSS pkcs11t.h. */
     public static final long CKK_SHA3_224_HMAC = 0x00000036L;
+    /** Defined as {@code 0x00000037UL} in NSS pkcs11t.h. */
     public static final long CKK_SHA3_256_HMAC = 0x00000037L;
+    /** Defined as {@code 0x00000038UL} in NSS pkcs11t.h. */
     public static final long CKK_SHA3_384_HMAC = 0x00000038L;
+    /** Defined as {@code 0x00000039UL} in NSS pkcs11t.h. */
     public static final long CKK_SHA3_512_HMAC = 0x00000039L;
+    /** Defined as {@code 0x0000003aUL} in NSS pkcs11t.h. */
     public static final long CKK_BLAKE2B_160_HMAC = 0x0000003AL;
+    /** Defined as {@code 0x0000003bUL} in NSS pkcs11t.h. */
     public static final long CKK_BLAKE2B_256_HMAC = 0x0000003BL;
+    /** Defined as {@code 0x0000003cUL} in NSS pkcs11t.h. */
     public static final long CKK_BLAKE2B_384_HMAC = 0x0000003CL;
+    /** Defined as {@code 0x0000003dUL} in NSS pkcs11t.h. */
     public static final long CKK_BLAKE2B_512_HMAC = 0x0000003DL;
+    /** Defined as {@code 0x0000003eUL} in NSS pkcs11t.h. */
     public static final long CKK_SALSA20 = 0x0000003EL;
+    /** Defined as {@code 0x0000003fUL} in NSS pkcs11t.h. */
     public static final long CKK_X2RATCHET = 0x0000003FL;
+    /** Defined as {@code 0x00000041UL} in NSS pkcs11t.h. */
     public static final long CKK_EC_MONTGOMERY = 0x00000041L;
+    /** Defined as {@code 0x00000042UL} in NSS pkcs11t.h. */
     public static final long CKK_HKDF = 0x00000042L;
+    /** Defined as {@code 0x00000043UL} in NSS pkcs11t.h. */
     public static final long CKK_SHA512_224_HMAC = 0x00000043L;
+    /** Defined as {@code 0x00000044UL} in NSS pkcs11t.h. */
     public static final long CKK_SHA512_256_HMAC = 0x00000044L;
+    /** Defined as {@code 0x00000045UL} in NSS pkcs11t.h. */
     public static final long CKK_SHA512_T_HMAC = 0x00000045L;
 
     // ---- CKC_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CKC_X_509 = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CKC_X_509_ATTR_CERT = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CKC_WTLS = 0x00000002L;
+    /** Defined as {@code ((unsigned long) (1UL << 31))} in p11-kit pkcs11.h. */
     public static final long CKC_VENDOR_DEFINED = 0x80000000L;
+    /** Defined as {@code (CKC_VENDOR_DEFINED|0x504750UL)} in p11-kit pkcs11.h. */
     public static final long CKC_OPENPGP = 0x80504750L;
 
     // ---- CKA_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CKA_CLASS = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CKA_TOKEN = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CKA_PRIVATE = 0x00000002L;
+    /** Defined as {@code (3UL)} in p11-kit pkcs11.h. */
     public static final long CKA_LABEL = 0x00000003L;
+    /** Defined as {@code (0x10UL)} in p11-kit pkcs11.h. */
     public static final long CKA_APPLICATION = 0x00000010L;
+    /** Defined as {@code (0x11UL)} in p11-kit pkcs11.h. */
     public static final long CKA_VALUE = 0x00000011L;
+    /** Defined as {@code (0x12UL)} in p11-kit pkcs11.h. */
     public static final long CKA_OBJECT_ID = 0x00000012L;
+    /** Defined as {@code (0x80UL)} in p11-kit pkcs11.h. */
     public static final long CKA_CERTIFICATE_TYPE = 0x00000080L;
+    /** Defined as {@code (0x81UL)} in p11-kit pkcs11.h. */
     public static final long CKA_ISSUER = 0x00000081L;
+    /** Defined as {@code (0x82UL)} in p11-kit pkcs11.h. */
     public static final long CKA_SERIAL_NUMBER = 0x00000082L;
+    /** Defined as {@code (0x83UL)} in p11-kit pkcs11.h. */
     public static final long CKA_AC_ISSUER = 0x00000083L;
+    /** Defined as {@code (0x84UL)} in p11-kit pkcs11.h. */
     public static final long CKA_OWNER = 0x00000084L;
+    /** Defined as {@code (0x85UL)} in p11-kit pkcs11.h. */
     public static final long CKA_ATTR_TYPES = 0x00000085L;
+    /** Defined as {@code (0x86UL)} in p11-kit pkcs11.h. */
     public static final long CKA_TRUSTED = 0x00000086L;
+    /** Defined as {@code (0x87UL)} in p11-kit pkcs11.h. */
     public static final long CKA_CERTIFICATE_CATEGORY = 0x00000087L;
+    /** Defined as {@code (0x88UL)} in p11-kit pkcs11.h. */
     public static final long CKA_JAVA_MIDP_SECURITY_DOMAIN = 0x00000088L;
+    /** Defined as {@code (0x89UL)} in p11-kit pkcs11.h. */
     public static final long CKA_URL = 0x00000089L;
+    /** Defined as {@code (0x8aUL)} in p11-kit pkcs11.h. */
     public static final long CKA_HASH_OF_SUBJECT_PUBLIC_KEY = 0x0000008AL;
+    /** Defined as {@code (0x8bUL)} in p11-kit pkcs11.h. */
     public static final long CKA_HASH_OF_ISSUER_PUBLIC_KEY = 0x0000008BL;
+    /** Defined as {@code (0x8cUL)} in p11-kit pkcs11.h. */
     public static final long CKA_NAME_HASH_ALGORITHM = 0x0000008CL;
+    /** Defined as {@code (0x90UL)} in p11-kit pkcs11.h. */
     public static final long CKA_CHECK_VALUE = 0x00000090L;
+    /** Defined as {@code (0x100UL)} in p11-kit pkcs11.h. */
     public static final long CKA_KEY_TYPE = 0x00000100L;
+    /** Defined as {@code (0x101UL)} in p11-kit pkcs11.h. */
     public static final long CKA_SUBJECT = 0x00000101L;
+    /** Defined as {@code (0x102UL)} in p11-kit pkcs11.h. */
     public static final long CKA_ID = 0x00000102L;
+    /** Defined as {@code (0x103UL)} in p11-kit pkcs11.h. */
     public static final long CKA_SENSITIVE = 0x00000103L;
+    /** Defined as {@code (0x104UL)} in p11-kit pkcs11.h. */
     public static final long CKA_ENCRYPT = 0x00000104L;
+    /** Defined as {@code (0x105UL)} in p11-kit pkcs11.h. */
     public static final long CKA_DECRYPT = 0x00000105L;
+    /** Defined as {@code (0x106UL)} in p11-kit pkcs11.h. */
     public static final long CKA_WRAP = 0x00000106L;
+    /** Defined as {@code (0x107UL)} in p11-kit pkcs11.h. */
     public static final long CKA_UNWRAP = 0x00000107L;
+    /** Defined as {@code (0x108UL)} in p11-kit pkcs11.h. */
     public static final long CKA_SIGN = 0x00000108L;
+    /** Defined as {@code (0x109UL)} in p11-kit pkcs11.h. */
     public static final long CKA_SIGN_RECOVER = 0x00000109L;
+    /** Defined as {@code (0x10aUL)} in p11-kit pkcs11.h. */
     public static final long CKA_VERIFY = 0x0000010AL;
+    /** Defined as {@code (0x10bUL)} in p11-kit pkcs11.h. */
     public static final long CKA_VERIFY_RECOVER = 0x0000010BL;
+    /** Defined as {@code (0x10cUL)} in p11-kit pkcs11.h. */
     public static final long CKA_DERIVE = 0x0000010CL;
+    /** Defined as {@code (0x110UL)} in p11-kit pkcs11.h. */
     public static final long CKA_START_DATE = 0x00000110L;
+    /** Defined as {@code (0x111UL)} in p11-kit pkcs11.h. */
     public static final long CKA_END_DATE = 0x00000111L;
+    /** Defined as {@code (0x120UL)} in p11-kit pkcs11.h. */
     public static final long CKA_MODULUS = 0x00000120L;
+    /** Defined as {@code (0x121UL)} in p11-kit pkcs11.h. */
     public static final long CKA_MODULUS_BITS = 0x00000121L;
+    /** Defined as {@code (0x122UL)} in p11-kit pkcs11.h. */
     public static final long CKA_PUBLIC_EXPONENT = 0x00000122L;
+    /** Defined as {@code (0x123UL)} in p11-kit pkcs11.h. */
     public static final long CKA_PRIVATE_EXPONENT = 0x00000123L;
+    /** Defined as {@code (0x124UL)} in p11-kit pkcs11.h. */
     public static final long CKA_PRIME_1 = 0x00000124L;
+    /** Defined as {@code (0x125UL)} in p11-kit pkcs11.h. */
     public static final long CKA_PRIME_2 = 0x00000125L;
+    /** Defined as {@code (0x126UL)} in p11-kit pkcs11.h. */
     public static final long CKA_EXPONENT_1 = 0x00000126L;
+    /** Defined as {@code (0x127UL)} in p11-kit pkcs11.h. */
     public static final long CKA_EXPONENT_2 = 0x00000127L;
+    /** Defined as {@code (0x128UL)} in p11-kit pkcs11.h. */
     public static final long CKA_COEFFICIENT = 0x00000128L;
+    /** Defined as {@code (0x129UL)} in p11-kit pkcs11.h. */
     public static final long CKA_PUBLIC_KEY_INFO = 0x00000129L;
+    /** Defined as {@code (0x130UL)} in p11-kit pkcs11.h. */
     public static final long CKA_PRIME = 0x00000130L;
+    /** Defined as {@code (0x131UL)} in p11-kit pkcs11.h. */
     public static final long CKA_SUBPRIME = 0x00000131L;
+    /** Defined as {@code (0x132UL)} in p11-kit pkcs11.h. */
     public static final long CKA_BASE = 0x00000132L;
+    /** Defined as {@code (0x133UL)} in p11-kit pkcs11.h. */
     public static final long CKA_PRIME_BITS = 0x00000133L;
     /**
-     * Alias of {@link #CKA_SUBPRIME_BITS} (NSS pkcs11t.h defines it as CKA_SUBPRIME_BITS), which is
-     * the canonical name of this value.
+     * Defined as {@code (0x134UL)} in p11-kit pkcs11.h. Alias of {@link #CKA_SUBPRIME_BITS} (NSS
+     * pkcs11t.h defines it as CKA_SUBPRIME_BITS), which is the canonical name of this value.
      */
     public static final long CKA_SUB_PRIME_BITS = 0x00000134L;
+    /** Defined as {@code (0x160UL)} in p11-kit pkcs11.h. */
     public static final long CKA_VALUE_BITS = 0x00000160L;
+    /** Defined as {@code (0x161UL)} in p11-kit pkcs11.h. */
     public static final long CKA_VALUE_LEN = 0x00000161L;
+    /** Defined as {@code (0x162UL)} in p11-kit pkcs11.h. */
     public static final long CKA_EXTRACTABLE = 0x00000162L;
+    /** Defined as {@code (0x163UL)} in p11-kit pkcs11.h. */
     public static final long CKA_LOCAL = 0x00000163L;
+    /** Defined as {@code (0x164UL)} in p11-kit pkcs11.h. */
     public static final long CKA_NEVER_EXTRACTABLE = 0x00000164L;
+    /** Defined as {@code (0x165UL)} in p11-kit pkcs11.h. */
     public static final long CKA_ALWAYS_SENSITIVE = 0x00000165L;
+    /** Defined as {@code (0x166UL)} in p11-kit pkcs11.h. */
     public static final long CKA_KEY_GEN_MECHANISM = 0x00000166L;
+    /** Defined as {@code (0x170UL)} in p11-kit pkcs11.h. */
     public static final long CKA_MODIFIABLE = 0x00000170L;
+    /** Defined as {@code (0x171UL)} in p11-kit pkcs11.h. */
     public static final long CKA_COPYABLE = 0x00000171L;
+    /** Defined as {@code (0x172UL)} in p11-kit pkcs11.h. */
     public static final long CKA_DESTROYABLE = 0x00000172L;
     /**
-     * Alias of {@link #CKA_EC_PARAMS} (deprecated spelling), which is the canonical name of this
-     * value.
+     * Defined as {@code (0x180UL)} in p11-kit pkcs11.h. Alias of {@link #CKA_EC_PARAMS} (deprecated
+     * spelling), which is the canonical name of this value.
      */
     public static final long CKA_ECDSA_PARAMS = 0x00000180L;
+    /** Defined as {@code (0x180UL)} in p11-kit pkcs11.h. */
     public static final long CKA_EC_PARAMS = 0x00000180L;
+    /** Defined as {@code (0x181UL)} in p11-kit pkcs11.h. */
     public static final long CKA_EC_POINT = 0x00000181L;
+    /** Defined as {@code (0x200UL)} in p11-kit pkcs11.h. */
     public static final long CKA_SECONDARY_AUTH = 0x00000200L;
+    /** Defined as {@code (0x201UL)} in p11-kit pkcs11.h. */
     public static final long CKA_AUTH_PIN_FLAGS = 0x00000201L;
+    /** Defined as {@code (0x202UL)} in p11-kit pkcs11.h. */
     public static final long CKA_ALWAYS_AUTHENTICATE = 0x00000202L;
+    /** Defined as {@code (0x210UL)} in p11-kit pkcs11.h. */
     public static final long CKA_WRAP_WITH_TRUSTED = 0x00000210L;
+    /** Defined as {@code (0x220UL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_FORMAT = 0x00000220L;
+    /** Defined as {@code (0x221UL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_LENGTH = 0x00000221L;
+    /** Defined as {@code (0x222UL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_TIME_INTERVAL = 0x00000222L;
+    /** Defined as {@code (0x223UL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_USER_FRIENDLY_MODE = 0x00000223L;
+    /** Defined as {@code (0x224UL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_CHALLENGE_REQUIREMENT = 0x00000224L;
+    /** Defined as {@code (0x225UL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_TIME_REQUIREMENT = 0x00000225L;
+    /** Defined as {@code (0x226UL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_COUNTER_REQUIREMENT = 0x00000226L;
+    /** Defined as {@code (0x227UL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_PIN_REQUIREMENT = 0x00000227L;
+    /** Defined as {@code (0x22AUL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_USER_IDENTIFIER = 0x0000022AL;
+    /** Defined as {@code (0x22BUL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_SERVICE_IDENTIFIER = 0x0000022BL;
+    /** Defined as {@code (0x22CUL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_SERVICE_LOGO = 0x0000022CL;
+    /** Defined as {@code (0x22DUL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_SERVICE_LOGO_TYPE = 0x0000022DL;
+    /** Defined as {@code (0x22EUL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_COUNTER = 0x0000022EL;
+    /** Defined as {@code (0x22FUL)} in p11-kit pkcs11.h. */
     public static final long CKA_OTP_TIME = 0x0000022FL;
+    /** Defined as {@code (0x250UL)} in p11-kit pkcs11.h. */
     public static final long CKA_GOSTR3410_PARAMS = 0x00000250L;
+    /** Defined as {@code (0x251UL)} in p11-kit pkcs11.h. */
     public static final long CKA_GOSTR3411_PARAMS = 0x00000251L;
+    /** Defined as {@code (0x252UL)} in p11-kit pkcs11.h. */
     public static final long CKA_GOST28147_PARAMS = 0x00000252L;
+    /** Defined as {@code (0x300UL)} in p11-kit pkcs11.h. */
     public static final long CKA_HW_FEATURE_TYPE = 0x00000300L;
+    /** Defined as {@code (0x301UL)} in p11-kit pkcs11.h. */
     public static final long CKA_RESET_ON_INIT = 0x00000301L;
+    /** Defined as {@code (0x302UL)} in p11-kit pkcs11.h. */
     public static final long CKA_HAS_RESET = 0x00000302L;
+    /** Defined as {@code (0x400UL)} in p11-kit pkcs11.h. */
     public static final long CKA_PIXEL_X = 0x00000400L;
+    /** Defined as {@code (0x401UL)} in p11-kit pkcs11.h. */
     public static final long CKA_PIXEL_Y = 0x00000401L;
+    /** Defined as {@code (0x402UL)} in p11-kit pkcs11.h. */
     public static final long CKA_RESOLUTION = 0x00000402L;
+    /** Defined as {@code (0x403UL)} in p11-kit pkcs11.h. */
     public static final long CKA_CHAR_ROWS = 0x00000403L;
+    /** Defined as {@code (0x404UL)} in p11-kit pkcs11.h. */
     public static final long CKA_CHAR_COLUMNS = 0x00000404L;
+    /** Defined as {@code (0x405UL)} in p11-kit pkcs11.h. */
     public static final long CKA_COLOR = 0x00000405L;
+    /** Defined as {@code (0x406UL)} in p11-kit pkcs11.h. */
     public static final long CKA_BITS_PER_PIXEL = 0x00000406L;
+    /** Defined as {@code (0x480UL)} in p11-kit pkcs11.h. */
     public static final long CKA_CHAR_SETS = 0x00000480L;
+    /** Defined as {@code (0x481UL)} in p11-kit pkcs11.h. */
     public static final long CKA_ENCODING_METHODS = 0x00000481L;
+    /** Defined as {@code (0x482UL)} in p11-kit pkcs11.h. */
     public static final long CKA_MIME_TYPES = 0x00000482L;
+    /** Defined as {@code (0x500UL)} in p11-kit pkcs11.h. */
     public static final long CKA_MECHANISM_TYPE = 0x00000500L;
+    /** Defined as {@code (0x501UL)} in p11-kit pkcs11.h. */
     public static final long CKA_REQUIRED_CMS_ATTRIBUTES = 0x00000501L;
+    /** Defined as {@code (0x502UL)} in p11-kit pkcs11.h. */
     public static final long CKA_DEFAULT_CMS_ATTRIBUTES = 0x00000502L;
+    /** Defined as {@code (0x503UL)} in p11-kit pkcs11.h. */
     public static final long CKA_SUPPORTED_CMS_ATTRIBUTES = 0x00000503L;
+    /** Defined as {@code (CKF_ARRAY_ATTRIBUTE | 0x211UL)} in p11-kit pkcs11.h. */
     public static final long CKA_WRAP_TEMPLATE = 0x40000211L;
+    /** Defined as {@code (CKF_ARRAY_ATTRIBUTE | 0x212UL)} in p11-kit pkcs11.h. */
     public static final long CKA_UNWRAP_TEMPLATE = 0x40000212L;
+    /** Defined as {@code (CKF_ARRAY_ATTRIBUTE | 0x213UL)} in p11-kit pkcs11.h. */
     public static final long CKA_DERIVE_TEMPLATE = 0x40000213L;
+    /** Defined as {@code (CKF_ARRAY_ATTRIBUTE | 0x600UL)} in p11-kit pkcs11.h. */
     public static final long CKA_ALLOWED_MECHANISMS = 0x40000600L;
+    /** Defined as {@code ((unsigned long) (1UL << 31))} in p11-kit pkcs11.h. */
     public static final long CKA_VENDOR_DEFINED = 0x80000000L;
 
     // CKA_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0x00000134UL} in NSS pkcs11t.h. */
     public static final long CKA_SUBPRIME_BITS = 0x00000134L;
+    /** Defined as {@code 0x00000601UL} in NSS pkcs11t.h. */
     public static final long CKA_PROFILE_ID = 0x00000601L;
+    /** Defined as {@code 0x00000602UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_BAG = 0x00000602L;
+    /** Defined as {@code 0x00000603UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_BAGSIZE = 0x00000603L;
+    /** Defined as {@code 0x00000604UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_BOBS1STMSG = 0x00000604L;
+    /** Defined as {@code 0x00000605UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_CKR = 0x00000605L;
+    /** Defined as {@code 0x00000606UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_CKS = 0x00000606L;
+    /** Defined as {@code 0x00000607UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_DHP = 0x00000607L;
+    /** Defined as {@code 0x00000608UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_DHR = 0x00000608L;
+    /** Defined as {@code 0x00000609UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_DHS = 0x00000609L;
+    /** Defined as {@code 0x0000060aUL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_HKR = 0x0000060AL;
+    /** Defined as {@code 0x0000060bUL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_HKS = 0x0000060BL;
+    /** Defined as {@code 0x0000060cUL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_ISALICE = 0x0000060CL;
+    /** Defined as {@code 0x0000060dUL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_NHKR = 0x0000060DL;
+    /** Defined as {@code 0x0000060eUL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_NHKS = 0x0000060EL;
+    /** Defined as {@code 0x0000060fUL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_NR = 0x0000060FL;
+    /** Defined as {@code 0x00000610UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_NS = 0x00000610L;
+    /** Defined as {@code 0x00000611UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_PNS = 0x00000611L;
+    /** Defined as {@code 0x00000612UL} in NSS pkcs11t.h. */
     public static final long CKA_X2RATCHET_RK = 0x00000612L;
 
     // ---- CKM_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_PKCS_KEY_PAIR_GEN = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_PKCS = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_9796 = 0x00000002L;
+    /** Defined as {@code (3UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_X_509 = 0x00000003L;
+    /** Defined as {@code (4UL)} in p11-kit pkcs11.h. */
     public static final long CKM_MD2_RSA_PKCS = 0x00000004L;
+    /** Defined as {@code (5UL)} in p11-kit pkcs11.h. */
     public static final long CKM_MD5_RSA_PKCS = 0x00000005L;
+    /** Defined as {@code (6UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA1_RSA_PKCS = 0x00000006L;
+    /** Defined as {@code (7UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RIPEMD128_RSA_PKCS = 0x00000007L;
+    /** Defined as {@code (8UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RIPEMD160_RSA_PKCS = 0x00000008L;
+    /** Defined as {@code (9UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_PKCS_OAEP = 0x00000009L;
+    /** Defined as {@code (0xaUL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_X9_31_KEY_PAIR_GEN = 0x0000000AL;
+    /** Defined as {@code (0xbUL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_X9_31 = 0x0000000BL;
+    /** Defined as {@code (0xcUL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA1_RSA_X9_31 = 0x0000000CL;
+    /** Defined as {@code (0xdUL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_PKCS_PSS = 0x0000000DL;
+    /** Defined as {@code (0xeUL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA1_RSA_PKCS_PSS = 0x0000000EL;
+    /** Defined as {@code (0x10UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DSA_KEY_PAIR_GEN = 0x00000010L;
+    /** Defined as {@code (0x11UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DSA = 0x00000011L;
+    /** Defined as {@code (0x12UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DSA_SHA1 = 0x00000012L;
+    /** Defined as {@code (0x13UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DSA_SHA224 = 0x00000013L;
+    /** Defined as {@code (0x14UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DSA_SHA256 = 0x00000014L;
+    /** Defined as {@code (0x15UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DSA_SHA384 = 0x00000015L;
+    /** Defined as {@code (0x16UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DSA_SHA512 = 0x00000016L;
+    /** Defined as {@code (0x20UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DH_PKCS_KEY_PAIR_GEN = 0x00000020L;
+    /** Defined as {@code (0x21UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DH_PKCS_DERIVE = 0x00000021L;
+    /** Defined as {@code (0x30UL)} in p11-kit pkcs11.h. */
     public static final long CKM_X9_42_DH_KEY_PAIR_GEN = 0x00000030L;
+    /** Defined as {@code (0x31UL)} in p11-kit pkcs11.h. */
     public static final long CKM_X9_42_DH_DERIVE = 0x00000031L;
+    /** Defined as {@code (0x32UL)} in p11-kit pkcs11.h. */
     public static final long CKM_X9_42_DH_HYBRID_DERIVE = 0x00000032L;
+    /** Defined as {@code (0x33UL)} in p11-kit pkcs11.h. */
     public static final long CKM_X9_42_MQV_DERIVE = 0x00000033L;
+    /** Defined as {@code (0x40UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA256_RSA_PKCS = 0x00000040L;
+    /** Defined as {@code (0x41UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA384_RSA_PKCS = 0x00000041L;
+    /** Defined as {@code (0x42UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_RSA_PKCS = 0x00000042L;
+    /** Defined as {@code (0x43UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA256_RSA_PKCS_PSS = 0x00000043L;
+    /** Defined as {@code (0x44UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA384_RSA_PKCS_PSS = 0x00000044L;
+    /** Defined as {@code (0x45UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_RSA_PKCS_PSS = 0x00000045L;
+    /** Defined as {@code (0x48UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_224 = 0x00000048L;
+    /** Defined as {@code (0x49UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_224_HMAC = 0x00000049L;
+    /** Defined as {@code (0x4aUL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_224_HMAC_GENERAL = 0x0000004AL;
+    /** Defined as {@code (0x4bUL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_224_KEY_DERIVATION = 0x0000004BL;
+    /** Defined as {@code (0x4cUL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_256 = 0x0000004CL;
+    /** Defined as {@code (0x4dUL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_256_HMAC = 0x0000004DL;
+    /** Defined as {@code (0x4eUL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_256_HMAC_GENERAL = 0x0000004EL;
+    /** Defined as {@code (0x4fUL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_256_KEY_DERIVATION = 0x0000004FL;
+    /** Defined as {@code (0x50UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_T = 0x00000050L;
+    /** Defined as {@code (0x51UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_T_HMAC = 0x00000051L;
+    /** Defined as {@code (0x52UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_T_HMAC_GENERAL = 0x00000052L;
+    /** Defined as {@code (0x53UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_T_KEY_DERIVATION = 0x00000053L;
+    /** Defined as {@code (0x100UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC2_KEY_GEN = 0x00000100L;
+    /** Defined as {@code (0x101UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC2_ECB = 0x00000101L;
+    /** Defined as {@code (0x102UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC2_CBC = 0x00000102L;
+    /** Defined as {@code (0x103UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC2_MAC = 0x00000103L;
+    /** Defined as {@code (0x104UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC2_MAC_GENERAL = 0x00000104L;
+    /** Defined as {@code (0x105UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC2_CBC_PAD = 0x00000105L;
+    /** Defined as {@code (0x110UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC4_KEY_GEN = 0x00000110L;
+    /** Defined as {@code (0x111UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC4 = 0x00000111L;
+    /** Defined as {@code (0x120UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_KEY_GEN = 0x00000120L;
+    /** Defined as {@code (0x121UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_ECB = 0x00000121L;
+    /** Defined as {@code (0x122UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_CBC = 0x00000122L;
+    /** Defined as {@code (0x123UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_MAC = 0x00000123L;
+    /** Defined as {@code (0x124UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_MAC_GENERAL = 0x00000124L;
+    /** Defined as {@code (0x125UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_CBC_PAD = 0x00000125L;
+    /** Defined as {@code (0x130UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES2_KEY_GEN = 0x00000130L;
+    /** Defined as {@code (0x131UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES3_KEY_GEN = 0x00000131L;
+    /** Defined as {@code (0x132UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES3_ECB = 0x00000132L;
+    /** Defined as {@code (0x133UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES3_CBC = 0x00000133L;
+    /** Defined as {@code (0x134UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES3_MAC = 0x00000134L;
+    /** Defined as {@code (0x135UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES3_MAC_GENERAL = 0x00000135L;
+    /** Defined as {@code (0x136UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES3_CBC_PAD = 0x00000136L;
+    /** Defined as {@code (0x137UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES3_CMAC_GENERAL = 0x00000137L;
+    /** Defined as {@code (0x138UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES3_CMAC = 0x00000138L;
+    /** Defined as {@code (0x140UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CDMF_KEY_GEN = 0x00000140L;
+    /** Defined as {@code (0x141UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CDMF_ECB = 0x00000141L;
+    /** Defined as {@code (0x142UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CDMF_CBC = 0x00000142L;
+    /** Defined as {@code (0x143UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CDMF_MAC = 0x00000143L;
+    /** Defined as {@code (0x144UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CDMF_MAC_GENERAL = 0x00000144L;
+    /** Defined as {@code (0x145UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CDMF_CBC_PAD = 0x00000145L;
+    /** Defined as {@code (0x150UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_OFB64 = 0x00000150L;
+    /** Defined as {@code (0x151UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_OFB8 = 0x00000151L;
+    /** Defined as {@code (0x152UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_CFB64 = 0x00000152L;
+    /** Defined as {@code (0x153UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_CFB8 = 0x00000153L;
+    /** Defined as {@code (0x200UL)} in p11-kit pkcs11.h. */
     public static final long CKM_MD2 = 0x00000200L;
+    /** Defined as {@code (0x201UL)} in p11-kit pkcs11.h. */
     public static final long CKM_MD2_HMAC = 0x00000201L;
+    /** Defined as {@code (0x202UL)} in p11-kit pkcs11.h. */
     public static final long CKM_MD2_HMAC_GENERAL = 0x00000202L;
+    /** Defined as {@code (0x210UL)} in p11-kit pkcs11.h. */
     public static final long CKM_MD5 = 0x00000210L;
+    /** Defined as {@code (0x211UL)} in p11-kit pkcs11.h. */
     public static final long CKM_MD5_HMAC = 0x00000211L;
+    /** Defined as {@code (0x212UL)} in p11-kit pkcs11.h. */
     public static final long CKM_MD5_HMAC_GENERAL = 0x00000212L;
+    /** Defined as {@code (0x220UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA_1 = 0x00000220L;
+    /** Defined as {@code (0x221UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA_1_HMAC = 0x00000221L;
+    /** Defined as {@code (0x222UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA_1_HMAC_GENERAL = 0x00000222L;
+    /** Defined as {@code (0x230UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RIPEMD128 = 0x00000230L;
+    /** Defined as {@code (0x231UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RIPEMD128_HMAC = 0x00000231L;
+    /** Defined as {@code (0x232UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RIPEMD128_HMAC_GENERAL = 0x00000232L;
+    /** Defined as {@code (0x240UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RIPEMD160 = 0x00000240L;
+    /** Defined as {@code (0x241UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RIPEMD160_HMAC = 0x00000241L;
+    /** Defined as {@code (0x242UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RIPEMD160_HMAC_GENERAL = 0x00000242L;
+    /** Defined as {@code (0x250UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA256 = 0x00000250L;
+    /** Defined as {@code (0x251UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA256_HMAC = 0x00000251L;
+    /** Defined as {@code (0x252UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA256_HMAC_GENERAL = 0x00000252L;
+    /** Defined as {@code (0x260UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA384 = 0x00000260L;
+    /** Defined as {@code (0x261UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA384_HMAC = 0x00000261L;
+    /** Defined as {@code (0x262UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA384_HMAC_GENERAL = 0x00000262L;
+    /** Defined as {@code (0x270UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512 = 0x00000270L;
+    /** Defined as {@code (0x271UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_HMAC = 0x00000271L;
+    /** Defined as {@code (0x272UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_HMAC_GENERAL = 0x00000272L;
+    /** Defined as {@code (0x280UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SECURID_KEY_GEN = 0x00000280L;
+    /** Defined as {@code (0x282UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SECURID = 0x00000282L;
+    /** Defined as {@code (0x290UL)} in p11-kit pkcs11.h. */
     public static final long CKM_HOTP_KEY_GEN = 0x00000290L;
+    /** Defined as {@code (0x291UL)} in p11-kit pkcs11.h. */
     public static final long CKM_HOTP = 0x00000291L;
+    /** Defined as {@code (0x2a0UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ACTI = 0x000002A0L;
+    /** Defined as {@code (0x2a1UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ACTI_KEY_GEN = 0x000002A1L;
+    /** Defined as {@code (0x300UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST_KEY_GEN = 0x00000300L;
+    /** Defined as {@code (0x301UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST_ECB = 0x00000301L;
+    /** Defined as {@code (0x302UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST_CBC = 0x00000302L;
+    /** Defined as {@code (0x303UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST_MAC = 0x00000303L;
+    /** Defined as {@code (0x304UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST_MAC_GENERAL = 0x00000304L;
+    /** Defined as {@code (0x305UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST_CBC_PAD = 0x00000305L;
+    /** Defined as {@code (0x310UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST3_KEY_GEN = 0x00000310L;
+    /** Defined as {@code (0x311UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST3_ECB = 0x00000311L;
+    /** Defined as {@code (0x312UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST3_CBC = 0x00000312L;
+    /** Defined as {@code (0x313UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST3_MAC = 0x00000313L;
+    /** Defined as {@code (0x314UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST3_MAC_GENERAL = 0x00000314L;
+    /** Defined as {@code (0x315UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST3_CBC_PAD = 0x00000315L;
     /**
-     * Alias of {@link #CKM_CAST128_KEY_GEN} (deprecated spelling), which is the canonical name of
-     * this value.
+     * Defined as {@code (0x320UL)} in p11-kit pkcs11.h. Alias of {@link #CKM_CAST128_KEY_GEN}
+     * (deprecated spelling), which is the canonical name of this value.
      */
     public static final long CKM_CAST5_KEY_GEN = 0x00000320L;
+    /** Defined as {@code (0x320UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST128_KEY_GEN = 0x00000320L;
     /**
-     * Alias of {@link #CKM_CAST128_ECB} (deprecated spelling), which is the canonical name of this
-     * value.
+     * Defined as {@code (0x321UL)} in p11-kit pkcs11.h. Alias of {@link #CKM_CAST128_ECB}
+     * (deprecated spelling), which is the canonical name of this value.
      */
     public static final long CKM_CAST5_ECB = 0x00000321L;
+    /** Defined as {@code (0x321UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST128_ECB = 0x00000321L;
     /**
-     * Alias of {@link #CKM_CAST128_CBC} (deprecated spelling), which is the canonical name of this
-     * value.
+     * Defined as {@code (0x322UL)} in p11-kit pkcs11.h. Alias of {@link #CKM_CAST128_CBC}
+     * (deprecated spelling), which is the canonical name of this value.
      */
     public static final long CKM_CAST5_CBC = 0x00000322L;
+    /** Defined as {@code (0x322UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST128_CBC = 0x00000322L;
     /**
-     * Alias of {@link #CKM_CAST128_MAC} (deprecated spelling), which is the canonical name of this
-     * value.
+     * Defined as {@code (0x323UL)} in p11-kit pkcs11.h. Alias of {@link #CKM_CAST128_MAC}
+     * (deprecated spelling), which is the canonical name of this value.
      */
     public static final long CKM_CAST5_MAC = 0x00000323L;
+    /** Defined as {@code (0x323UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST128_MAC = 0x00000323L;
     /**
-     * Alias of {@link #CKM_CAST128_MAC_GENERAL} (deprecated spelling), which is the canonical name
-     * of this value.
+     * Defined as {@code (0x324UL)} in p11-kit pkcs11.h. Alias of {@link #CKM_CAST128_MAC_GENERAL}
+     * (deprecated spelling), which is the canonical name of this value.
      */
     public static final long CKM_CAST5_MAC_GENERAL = 0x00000324L;
+    /** Defined as {@code (0x324UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST128_MAC_GENERAL = 0x00000324L;
     /**
-     * Alias of {@link #CKM_CAST128_CBC_PAD} (deprecated spelling), which is the canonical name of
-     * this value.
+     * Defined as {@code (0x325UL)} in p11-kit pkcs11.h. Alias of {@link #CKM_CAST128_CBC_PAD}
+     * (deprecated spelling), which is the canonical name of this value.
      */
     public static final long CKM_CAST5_CBC_PAD = 0x00000325L;
+    /** Defined as {@code (0x325UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAST128_CBC_PAD = 0x00000325L;
+    /** Defined as {@code (0x330UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC5_KEY_GEN = 0x00000330L;
+    /** Defined as {@code (0x331UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC5_ECB = 0x00000331L;
+    /** Defined as {@code (0x332UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC5_CBC = 0x00000332L;
+    /** Defined as {@code (0x333UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC5_MAC = 0x00000333L;
+    /** Defined as {@code (0x334UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC5_MAC_GENERAL = 0x00000334L;
+    /** Defined as {@code (0x335UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RC5_CBC_PAD = 0x00000335L;
+    /** Defined as {@code (0x340UL)} in p11-kit pkcs11.h. */
     public static final long CKM_IDEA_KEY_GEN = 0x00000340L;
+    /** Defined as {@code (0x341UL)} in p11-kit pkcs11.h. */
     public static final long CKM_IDEA_ECB = 0x00000341L;
+    /** Defined as {@code (0x342UL)} in p11-kit pkcs11.h. */
     public static final long CKM_IDEA_CBC = 0x00000342L;
+    /** Defined as {@code (0x343UL)} in p11-kit pkcs11.h. */
     public static final long CKM_IDEA_MAC = 0x00000343L;
+    /** Defined as {@code (0x344UL)} in p11-kit pkcs11.h. */
     public static final long CKM_IDEA_MAC_GENERAL = 0x00000344L;
+    /** Defined as {@code (0x345UL)} in p11-kit pkcs11.h. */
     public static final long CKM_IDEA_CBC_PAD = 0x00000345L;
+    /** Defined as {@code (0x350UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GENERIC_SECRET_KEY_GEN = 0x00000350L;
+    /** Defined as {@code (0x360UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CONCATENATE_BASE_AND_KEY = 0x00000360L;
+    /** Defined as {@code (0x362UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CONCATENATE_BASE_AND_DATA = 0x00000362L;
+    /** Defined as {@code (0x363UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CONCATENATE_DATA_AND_BASE = 0x00000363L;
+    /** Defined as {@code (0x364UL)} in p11-kit pkcs11.h. */
     public static final long CKM_XOR_BASE_AND_DATA = 0x00000364L;
+    /** Defined as {@code (0x365UL)} in p11-kit pkcs11.h. */
     public static final long CKM_EXTRACT_KEY_FROM_KEY = 0x00000365L;
+    /** Defined as {@code (0x370UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SSL3_PRE_MASTER_KEY_GEN = 0x00000370L;
+    /** Defined as {@code (0x371UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SSL3_MASTER_KEY_DERIVE = 0x00000371L;
+    /** Defined as {@code (0x372UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SSL3_KEY_AND_MAC_DERIVE = 0x00000372L;
+    /** Defined as {@code (0x373UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SSL3_MASTER_KEY_DERIVE_DH = 0x00000373L;
+    /** Defined as {@code (0x374UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS_PRE_MASTER_KEY_GEN = 0x00000374L;
+    /** Defined as {@code (0x375UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS_MASTER_KEY_DERIVE = 0x00000375L;
+    /** Defined as {@code (0x376UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS_KEY_AND_MAC_DERIVE = 0x00000376L;
+    /** Defined as {@code (0x377UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS_MASTER_KEY_DERIVE_DH = 0x00000377L;
+    /** Defined as {@code (0x378UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS_PRF = 0x00000378L;
+    /** Defined as {@code (0x380UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SSL3_MD5_MAC = 0x00000380L;
+    /** Defined as {@code (0x381UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SSL3_SHA1_MAC = 0x00000381L;
+    /** Defined as {@code (0x390UL)} in p11-kit pkcs11.h. */
     public static final long CKM_MD5_KEY_DERIVATION = 0x00000390L;
+    /** Defined as {@code (0x391UL)} in p11-kit pkcs11.h. */
     public static final long CKM_MD2_KEY_DERIVATION = 0x00000391L;
+    /** Defined as {@code (0x392UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA1_KEY_DERIVATION = 0x00000392L;
+    /** Defined as {@code (0x393UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA256_KEY_DERIVATION = 0x00000393L;
+    /** Defined as {@code (0x394UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA384_KEY_DERIVATION = 0x00000394L;
+    /** Defined as {@code (0x395UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA512_KEY_DERIVATION = 0x00000395L;
+    /** Defined as {@code (0x3a0UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_MD2_DES_CBC = 0x000003A0L;
+    /** Defined as {@code (0x3a1UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_MD5_DES_CBC = 0x000003A1L;
+    /** Defined as {@code (0x3a2UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_MD5_CAST_CBC = 0x000003A2L;
+    /** Defined as {@code (0x3a3UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_MD5_CAST3_CBC = 0x000003A3L;
     /**
-     * Alias of {@link #CKM_PBE_MD5_CAST128_CBC} (deprecated spelling), which is the canonical name
-     * of this value.
+     * Defined as {@code (0x3a4UL)} in p11-kit pkcs11.h. Alias of {@link #CKM_PBE_MD5_CAST128_CBC}
+     * (deprecated spelling), which is the canonical name of this value.
      */
     public static final long CKM_PBE_MD5_CAST5_CBC = 0x000003A4L;
+    /** Defined as {@code (0x3a4UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_MD5_CAST128_CBC = 0x000003A4L;
     /**
-     * Alias of {@link #CKM_PBE_SHA1_CAST128_CBC} (deprecated spelling), which is the canonical name
-     * of this value.
+     * Defined as {@code (0x3a5UL)} in p11-kit pkcs11.h. Alias of {@link #CKM_PBE_SHA1_CAST128_CBC}
+     * (deprecated spelling), which is the canonical name of this value.
      */
     public static final long CKM_PBE_SHA1_CAST5_CBC = 0x000003A5L;
+    /** Defined as {@code (0x3a5UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_SHA1_CAST128_CBC = 0x000003A5L;
+    /** Defined as {@code (0x3a6UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_SHA1_RC4_128 = 0x000003A6L;
+    /** Defined as {@code (0x3a7UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_SHA1_RC4_40 = 0x000003A7L;
+    /** Defined as {@code (0x3a8UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_SHA1_DES3_EDE_CBC = 0x000003A8L;
+    /** Defined as {@code (0x3a9UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_SHA1_DES2_EDE_CBC = 0x000003A9L;
+    /** Defined as {@code (0x3aaUL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_SHA1_RC2_128_CBC = 0x000003AAL;
+    /** Defined as {@code (0x3abUL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBE_SHA1_RC2_40_CBC = 0x000003ABL;
+    /** Defined as {@code (0x3b0UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PKCS5_PBKD2 = 0x000003B0L;
+    /** Defined as {@code (0x3c0UL)} in p11-kit pkcs11.h. */
     public static final long CKM_PBA_SHA1_WITH_SHA1_HMAC = 0x000003C0L;
+    /** Defined as {@code (0x3d0UL)} in p11-kit pkcs11.h. */
     public static final long CKM_WTLS_PRE_MASTER_KEY_GEN = 0x000003D0L;
+    /** Defined as {@code (0x3d1UL)} in p11-kit pkcs11.h. */
     public static final long CKM_WTLS_MASTER_KEY_DERIVE = 0x000003D1L;
+    /** Defined as {@code (0x3d2UL)} in p11-kit pkcs11.h. */
     public static final long CKM_WTLS_MASTER_KEY_DERIVE_DH_ECC = 0x000003D2L;
+    /** Defined as {@code (0x3d3UL)} in p11-kit pkcs11.h. */
     public static final long CKM_WTLS_PRF = 0x000003D3L;
+    /** Defined as {@code (0x3d4UL)} in p11-kit pkcs11.h. */
     public static final long CKM_WTLS_SERVER_KEY_AND_MAC_DERIVE = 0x000003D4L;
+    /** Defined as {@code (0x3d5UL)} in p11-kit pkcs11.h. */
     public static final long CKM_WTLS_CLIENT_KEY_AND_MAC_DERIVE = 0x000003D5L;
+    /** Defined as {@code (0x3d6UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS10_MAC_SERVER = 0x000003D6L;
+    /** Defined as {@code (0x3d7UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS10_MAC_CLIENT = 0x000003D7L;
+    /** Defined as {@code (0x3d8UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS12_MAC = 0x000003D8L;
+    /** Defined as {@code (0x3d9UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS12_KDF = 0x000003D9L;
+    /** Defined as {@code (0x3e0UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS12_MASTER_KEY_DERIVE = 0x000003E0L;
+    /** Defined as {@code (0x3e1UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS12_KEY_AND_MAC_DERIVE = 0x000003E1L;
+    /** Defined as {@code (0x3e2UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS12_MASTER_KEY_DERIVE_DH = 0x000003E2L;
+    /** Defined as {@code (0x3e3UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS12_KEY_SAFE_DERIVE = 0x000003E3L;
+    /** Defined as {@code (0x3e4UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS_MAC = 0x000003E4L;
+    /** Defined as {@code (0x3e5UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TLS_KDF = 0x000003E5L;
+    /** Defined as {@code (0x400UL)} in p11-kit pkcs11.h. */
     public static final long CKM_KEY_WRAP_LYNKS = 0x00000400L;
+    /** Defined as {@code (0x401UL)} in p11-kit pkcs11.h. */
     public static final long CKM_KEY_WRAP_SET_OAEP = 0x00000401L;
+    /** Defined as {@code (0x500UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CMS_SIG = 0x00000500L;
+    /** Defined as {@code (0x510UL)} in p11-kit pkcs11.h. */
     public static final long CKM_KIP_DERIVE = 0x00000510L;
+    /** Defined as {@code (0x511UL)} in p11-kit pkcs11.h. */
     public static final long CKM_KIP_WRAP = 0x00000511L;
+    /** Defined as {@code (0x512UL)} in p11-kit pkcs11.h. */
     public static final long CKM_KIP_MAC = 0x00000512L;
+    /** Defined as {@code (0x560UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ARIA_KEY_GEN = 0x00000560L;
+    /** Defined as {@code (0x561UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ARIA_ECB = 0x00000561L;
+    /** Defined as {@code (0x562UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ARIA_CBC = 0x00000562L;
+    /** Defined as {@code (0x563UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ARIA_MAC = 0x00000563L;
+    /** Defined as {@code (0x564UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ARIA_MAC_GENERAL = 0x00000564L;
+    /** Defined as {@code (0x565UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ARIA_CBC_PAD = 0x00000565L;
+    /** Defined as {@code (0x566UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ARIA_ECB_ENCRYPT_DATA = 0x00000566L;
+    /** Defined as {@code (0x567UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ARIA_CBC_ENCRYPT_DATA = 0x00000567L;
+    /** Defined as {@code (0x650UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SEED_KEY_GEN = 0x00000650L;
+    /** Defined as {@code (0x651UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SEED_ECB = 0x00000651L;
+    /** Defined as {@code (0x652UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SEED_CBC = 0x00000652L;
+    /** Defined as {@code (0x653UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SEED_MAC = 0x00000653L;
+    /** Defined as {@code (0x654UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SEED_MAC_GENERAL = 0x00000654L;
+    /** Defined as {@code (0x655UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SEED_CBC_PAD = 0x00000655L;
+    /** Defined as {@code (0x656UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SEED_ECB_ENCRYPT_DATA = 0x00000656L;
+    /** Defined as {@code (0x657UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SEED_CBC_ENCRYPT_DATA = 0x00000657L;
+    /** Defined as {@code (0x1000UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_KEY_GEN = 0x00001000L;
+    /** Defined as {@code (0x1001UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_ECB64 = 0x00001001L;
+    /** Defined as {@code (0x1002UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_CBC64 = 0x00001002L;
+    /** Defined as {@code (0x1003UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_OFB64 = 0x00001003L;
+    /** Defined as {@code (0x1004UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_CFB64 = 0x00001004L;
+    /** Defined as {@code (0x1005UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_CFB32 = 0x00001005L;
+    /** Defined as {@code (0x1006UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_CFB16 = 0x00001006L;
+    /** Defined as {@code (0x1007UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_CFB8 = 0x00001007L;
+    /** Defined as {@code (0x1008UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_WRAP = 0x00001008L;
+    /** Defined as {@code (0x1009UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_PRIVATE_WRAP = 0x00001009L;
+    /** Defined as {@code (0x100aUL)} in p11-kit pkcs11.h. */
     public static final long CKM_SKIPJACK_RELAYX = 0x0000100AL;
+    /** Defined as {@code (0x1010UL)} in p11-kit pkcs11.h. */
     public static final long CKM_KEA_KEY_PAIR_GEN = 0x00001010L;
+    /** Defined as {@code (0x1011UL)} in p11-kit pkcs11.h. */
     public static final long CKM_KEA_KEY_DERIVE = 0x00001011L;
+    /** Defined as {@code (0x1020UL)} in p11-kit pkcs11.h. */
     public static final long CKM_FORTEZZA_TIMESTAMP = 0x00001020L;
+    /** Defined as {@code (0x1030UL)} in p11-kit pkcs11.h. */
     public static final long CKM_BATON_KEY_GEN = 0x00001030L;
+    /** Defined as {@code (0x1031UL)} in p11-kit pkcs11.h. */
     public static final long CKM_BATON_ECB128 = 0x00001031L;
+    /** Defined as {@code (0x1032UL)} in p11-kit pkcs11.h. */
     public static final long CKM_BATON_ECB96 = 0x00001032L;
+    /** Defined as {@code (0x1033UL)} in p11-kit pkcs11.h. */
     public static final long CKM_BATON_CBC128 = 0x00001033L;
+    /** Defined as {@code (0x1034UL)} in p11-kit pkcs11.h. */
     public static final long CKM_BATON_COUNTER = 0x00001034L;
+    /** Defined as {@code (0x1035UL)} in p11-kit pkcs11.h. */
     public static final long CKM_BATON_SHUFFLE = 0x00001035L;
+    /** Defined as {@code (0x1036UL)} in p11-kit pkcs11.h. */
     public static final long CKM_BATON_WRAP = 0x00001036L;
     /**
-     * Alias of {@link #CKM_EC_KEY_PAIR_GEN} (deprecated spelling), which is the canonical name of
-     * this value.
+     * Defined as {@code (0x1040UL)} in p11-kit pkcs11.h. Alias of {@link #CKM_EC_KEY_PAIR_GEN}
+     * (deprecated spelling), which is the canonical name of this value.
      */
     public static final long CKM_ECDSA_KEY_PAIR_GEN = 0x00001040L;
+    /** Defined as {@code (0x1040UL)} in p11-kit pkcs11.h. */
     public static final long CKM_EC_KEY_PAIR_GEN = 0x00001040L;
+    /** Defined as {@code (0x1041UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ECDSA = 0x00001041L;
+    /** Defined as {@code (0x1042UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ECDSA_SHA1 = 0x00001042L;
+    /** Defined as {@code (0x1043UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ECDSA_SHA224 = 0x00001043L;
+    /** Defined as {@code (0x1044UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ECDSA_SHA256 = 0x00001044L;
+    /** Defined as {@code (0x1045UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ECDSA_SHA384 = 0x00001045L;
+    /** Defined as {@code (0x1046UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ECDSA_SHA512 = 0x00001046L;
+    /** Defined as {@code (0x1050UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ECDH1_DERIVE = 0x00001050L;
+    /** Defined as {@code (0x1051UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ECDH1_COFACTOR_DERIVE = 0x00001051L;
+    /** Defined as {@code (0x1052UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ECMQV_DERIVE = 0x00001052L;
+    /** Defined as {@code (0x1053UL)} in p11-kit pkcs11.h. */
     public static final long CKM_ECDH_AES_KEY_WRAP = 0x00001053L;
+    /** Defined as {@code (0x1054UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_AES_KEY_WRAP = 0x00001054L;
+    /** Defined as {@code (0x1060UL)} in p11-kit pkcs11.h. */
     public static final long CKM_JUNIPER_KEY_GEN = 0x00001060L;
+    /** Defined as {@code (0x1061UL)} in p11-kit pkcs11.h. */
     public static final long CKM_JUNIPER_ECB128 = 0x00001061L;
+    /** Defined as {@code (0x1062UL)} in p11-kit pkcs11.h. */
     public static final long CKM_JUNIPER_CBC128 = 0x00001062L;
+    /** Defined as {@code (0x1063UL)} in p11-kit pkcs11.h. */
     public static final long CKM_JUNIPER_COUNTER = 0x00001063L;
+    /** Defined as {@code (0x1064UL)} in p11-kit pkcs11.h. */
     public static final long CKM_JUNIPER_SHUFFLE = 0x00001064L;
+    /** Defined as {@code (0x1065UL)} in p11-kit pkcs11.h. */
     public static final long CKM_JUNIPER_WRAP = 0x00001065L;
+    /** Defined as {@code (0x1070UL)} in p11-kit pkcs11.h. */
     public static final long CKM_FASTHASH = 0x00001070L;
+    /** Defined as {@code (0x1080UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_KEY_GEN = 0x00001080L;
+    /** Defined as {@code (0x1081UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_ECB = 0x00001081L;
+    /** Defined as {@code (0x1082UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CBC = 0x00001082L;
+    /** Defined as {@code (0x1083UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_MAC = 0x00001083L;
+    /** Defined as {@code (0x1084UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_MAC_GENERAL = 0x00001084L;
+    /** Defined as {@code (0x1085UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CBC_PAD = 0x00001085L;
+    /** Defined as {@code (0x1086UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CTR = 0x00001086L;
+    /** Defined as {@code (0x1087UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_GCM = 0x00001087L;
+    /** Defined as {@code (0x1088UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CCM = 0x00001088L;
+    /** Defined as {@code (0x1089UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CTS = 0x00001089L;
+    /** Defined as {@code (0x108aUL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CMAC = 0x0000108AL;
+    /** Defined as {@code (0x108bUL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CMAC_GENERAL = 0x0000108BL;
+    /** Defined as {@code (0x108cUL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_XCBC_MAC = 0x0000108CL;
+    /** Defined as {@code (0x108dUL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_XCBC_MAC_96 = 0x0000108DL;
+    /** Defined as {@code (0x108eUL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_GMAC = 0x0000108EL;
+    /** Defined as {@code (0x1090UL)} in p11-kit pkcs11.h. */
     public static final long CKM_BLOWFISH_KEY_GEN = 0x00001090L;
+    /** Defined as {@code (0x1091UL)} in p11-kit pkcs11.h. */
     public static final long CKM_BLOWFISH_CBC = 0x00001091L;
+    /** Defined as {@code (0x1092UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TWOFISH_KEY_GEN = 0x00001092L;
+    /** Defined as {@code (0x1093UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TWOFISH_CBC = 0x00001093L;
+    /** Defined as {@code (0x1094UL)} in p11-kit pkcs11.h. */
     public static final long CKM_BLOWFISH_CBC_PAD = 0x00001094L;
+    /** Defined as {@code (0x1095UL)} in p11-kit pkcs11.h. */
     public static final long CKM_TWOFISH_CBC_PAD = 0x00001095L;
+    /** Defined as {@code (0x1100UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_ECB_ENCRYPT_DATA = 0x00001100L;
+    /** Defined as {@code (0x1101UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES_CBC_ENCRYPT_DATA = 0x00001101L;
+    /** Defined as {@code (0x1102UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES3_ECB_ENCRYPT_DATA = 0x00001102L;
+    /** Defined as {@code (0x1103UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DES3_CBC_ENCRYPT_DATA = 0x00001103L;
+    /** Defined as {@code (0x1104UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_ECB_ENCRYPT_DATA = 0x00001104L;
+    /** Defined as {@code (0x1105UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CBC_ENCRYPT_DATA = 0x00001105L;
+    /** Defined as {@code (0x1200UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOSTR3410_KEY_PAIR_GEN = 0x00001200L;
+    /** Defined as {@code (0x1201UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOSTR3410 = 0x00001201L;
+    /** Defined as {@code (0x1202UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOSTR3410_WITH_GOSTR3411 = 0x00001202L;
+    /** Defined as {@code (0x1203UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOSTR3410_KEY_WRAP = 0x00001203L;
+    /** Defined as {@code (0x1204UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOSTR3410_DERIVE = 0x00001204L;
+    /** Defined as {@code (0x1210UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOSTR3411 = 0x00001210L;
+    /** Defined as {@code (0x1211UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOSTR3411_HMAC = 0x00001211L;
+    /** Defined as {@code (0x1220UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOST28147_KEY_GEN = 0x00001220L;
+    /** Defined as {@code (0x1221UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOST28147_ECB = 0x00001221L;
+    /** Defined as {@code (0x1222UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOST28147 = 0x00001222L;
+    /** Defined as {@code (0x1223UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOST28147_MAC = 0x00001223L;
+    /** Defined as {@code (0x1224UL)} in p11-kit pkcs11.h. */
     public static final long CKM_GOST28147_KEY_WRAP = 0x00001224L;
+    /** Defined as {@code (0x2000UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DSA_PARAMETER_GEN = 0x00002000L;
+    /** Defined as {@code (0x2001UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DH_PKCS_PARAMETER_GEN = 0x00002001L;
+    /** Defined as {@code (0x2002UL)} in p11-kit pkcs11.h. */
     public static final long CKM_X9_42_DH_PARAMETER_GEN = 0x00002002L;
+    /** Defined as {@code (0x2003UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DSA_PROBABLISTIC_PARAMETER_GEN = 0x00002003L;
+    /** Defined as {@code (0x2004UL)} in p11-kit pkcs11.h. */
     public static final long CKM_DSA_SHAWE_TAYLOR_PARAMETER_GEN = 0x00002004L;
+    /** Defined as {@code (0x2104UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_OFB = 0x00002104L;
+    /** Defined as {@code (0x2105UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CFB64 = 0x00002105L;
+    /** Defined as {@code (0x2106UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CFB8 = 0x00002106L;
+    /** Defined as {@code (0x2107UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CFB128 = 0x00002107L;
+    /** Defined as {@code (0x2108UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_CFB1 = 0x00002108L;
+    /** Defined as {@code ((unsigned long) (1UL << 31))} in p11-kit pkcs11.h. */
     public static final long CKM_VENDOR_DEFINED = 0x80000000L;
+    /** Defined as {@code (0x255UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA224 = 0x00000255L;
+    /** Defined as {@code (0x256UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA224_HMAC = 0x00000256L;
+    /** Defined as {@code (0x257UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA224_HMAC_GENERAL = 0x00000257L;
+    /** Defined as {@code (0x46UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA224_RSA_PKCS = 0x00000046L;
+    /** Defined as {@code (0x47UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA224_RSA_PKCS_PSS = 0x00000047L;
+    /** Defined as {@code (0x396UL)} in p11-kit pkcs11.h. */
     public static final long CKM_SHA224_KEY_DERIVATION = 0x00000396L;
+    /** Defined as {@code (0x550UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAMELLIA_KEY_GEN = 0x00000550L;
+    /** Defined as {@code (0x551UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAMELLIA_ECB = 0x00000551L;
+    /** Defined as {@code (0x552UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAMELLIA_CBC = 0x00000552L;
+    /** Defined as {@code (0x553UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAMELLIA_MAC = 0x00000553L;
+    /** Defined as {@code (0x554UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAMELLIA_MAC_GENERAL = 0x00000554L;
+    /** Defined as {@code (0x555UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAMELLIA_CBC_PAD = 0x00000555L;
+    /** Defined as {@code (0x556UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAMELLIA_ECB_ENCRYPT_DATA = 0x00000556L;
+    /** Defined as {@code (0x557UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAMELLIA_CBC_ENCRYPT_DATA = 0x00000557L;
+    /** Defined as {@code (0x558UL)} in p11-kit pkcs11.h. */
     public static final long CKM_CAMELLIA_CTR = 0x00000558L;
+    /** Defined as {@code (0x2109UL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_KEY_WRAP = 0x00002109L;
+    /** Defined as {@code (0x210aUL)} in p11-kit pkcs11.h. */
     public static final long CKM_AES_KEY_WRAP_PAD = 0x0000210AL;
+    /** Defined as {@code (0x4001UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_PKCS_TPM_1_1 = 0x00004001L;
+    /** Defined as {@code (0x4002UL)} in p11-kit pkcs11.h. */
     public static final long CKM_RSA_PKCS_OAEP_TPM_1_1 = 0x00004002L;
+    /** Defined as {@code (0x1055UL)} in p11-kit pkcs11.h. */
     public static final long CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x00001055L;
+    /** Defined as {@code (0x1057UL)} in p11-kit pkcs11.h. */
     public static final long CKM_EDDSA = 0x00001057L;
 
     // CKM_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0x00000018UL} in NSS pkcs11t.h. */
     public static final long CKM_DSA_SHA3_224 = 0x00000018L;
+    /** Defined as {@code 0x00000019UL} in NSS pkcs11t.h. */
     public static final long CKM_DSA_SHA3_256 = 0x00000019L;
+    /** Defined as {@code 0x0000001AUL} in NSS pkcs11t.h. */
     public static final long CKM_DSA_SHA3_384 = 0x0000001AL;
+    /** Defined as {@code 0x0000001BUL} in NSS pkcs11t.h. */
     public static final long CKM_DSA_SHA3_512 = 0x0000001BL;
+    /** Defined as {@code 0x00000060UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_256_RSA_PKCS = 0x00000060L;
+    /** Defined as {@code 0x00000061UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_384_RSA_PKCS = 0x00000061L;
+    /** Defined as {@code 0x00000062UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_512_RSA_PKCS = 0x00000062L;
+    /** Defined as {@code 0x00000063UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_256_RSA_PKCS_PSS = 0x00000063L;
+    /** Defined as {@code 0x00000064UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_384_RSA_PKCS_PSS = 0x00000064L;
+    /** Defined as {@code 0x00000065UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_512_RSA_PKCS_PSS = 0x00000065L;
+    /** Defined as {@code 0x00000066UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_224_RSA_PKCS = 0x00000066L;
+    /** Defined as {@code 0x00000067UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_224_RSA_PKCS_PSS = 0x00000067L;
+    /** Defined as {@code 0x000002B0UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_256 = 0x000002B0L;
+    /** Defined as {@code 0x000002B1UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_256_HMAC = 0x000002B1L;
+    /** Defined as {@code 0x000002B2UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_256_HMAC_GENERAL = 0x000002B2L;
+    /** Defined as {@code 0x000002B3UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_256_KEY_GEN = 0x000002B3L;
+    /** Defined as {@code 0x000002B5UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_224 = 0x000002B5L;
+    /** Defined as {@code 0x000002B6UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_224_HMAC = 0x000002B6L;
+    /** Defined as {@code 0x000002B7UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_224_HMAC_GENERAL = 0x000002B7L;
+    /** Defined as {@code 0x000002B8UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_224_KEY_GEN = 0x000002B8L;
+    /** Defined as {@code 0x000002C0UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_384 = 0x000002C0L;
+    /** Defined as {@code 0x000002C1UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_384_HMAC = 0x000002C1L;
+    /** Defined as {@code 0x000002C2UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_384_HMAC_GENERAL = 0x000002C2L;
+    /** Defined as {@code 0x000002C3UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_384_KEY_GEN = 0x000002C3L;
+    /** Defined as {@code 0x000002D0UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_512 = 0x000002D0L;
+    /** Defined as {@code 0x000002D1UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_512_HMAC = 0x000002D1L;
+    /** Defined as {@code 0x000002D2UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_512_HMAC_GENERAL = 0x000002D2L;
+    /** Defined as {@code 0x000002D3UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_512_KEY_GEN = 0x000002D3L;
+    /** Defined as {@code 0x00000397UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_256_KEY_DERIVATION = 0x00000397L;
+    /** Defined as {@code 0x00000398UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_224_KEY_DERIVATION = 0x00000398L;
+    /** Defined as {@code 0x00000399UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_384_KEY_DERIVATION = 0x00000399L;
+    /** Defined as {@code 0x0000039AUL} in NSS pkcs11t.h. */
     public static final long CKM_SHA3_512_KEY_DERIVATION = 0x0000039AL;
+    /** Defined as {@code 0x0000039BUL} in NSS pkcs11t.h. */
     public static final long CKM_SHAKE_128_KEY_DERIVATION = 0x0000039BL;
+    /** Defined as {@code 0x0000039CUL} in NSS pkcs11t.h. */
     public static final long CKM_SHAKE_256_KEY_DERIVATION = 0x0000039CL;
+    /** Defined as {@code 0x0000140BUL} in NSS pkcs11t.h. */
     public static final long CKM_EC_KEY_PAIR_GEN_W_EXTRA_BITS = 0x0000140BL;
+    /** Defined as {@code 0x00001047UL} in NSS pkcs11t.h. */
     public static final long CKM_ECDSA_SHA3_224 = 0x00001047L;
+    /** Defined as {@code 0x00001048UL} in NSS pkcs11t.h. */
     public static final long CKM_ECDSA_SHA3_256 = 0x00001048L;
+    /** Defined as {@code 0x00001049UL} in NSS pkcs11t.h. */
     public static final long CKM_ECDSA_SHA3_384 = 0x00001049L;
+    /** Defined as {@code 0x0000104aUL} in NSS pkcs11t.h. */
     public static final long CKM_ECDSA_SHA3_512 = 0x0000104AL;
+    /** Defined as {@code 0x00001056UL} in NSS pkcs11t.h. */
     public static final long CKM_EC_MONTGOMERY_KEY_PAIR_GEN = 0x00001056L;
+    /** Defined as {@code 0x00001225UL} in NSS pkcs11t.h. */
     public static final long CKM_CHACHA20_KEY_GEN = 0x00001225L;
+    /** Defined as {@code 0x00001226UL} in NSS pkcs11t.h. */
     public static final long CKM_CHACHA20 = 0x00001226L;
+    /** Defined as {@code 0x00001227UL} in NSS pkcs11t.h. */
     public static final long CKM_POLY1305_KEY_GEN = 0x00001227L;
+    /** Defined as {@code 0x00001228UL} in NSS pkcs11t.h. */
     public static final long CKM_POLY1305 = 0x00001228L;
+    /** Defined as {@code 0x00002003UL} in NSS pkcs11t.h. */
     public static final long CKM_DSA_PROBABILISTIC_PARAMETER_GEN = 0x00002003L;
+    /** Defined as {@code 0x00002005UL} in NSS pkcs11t.h. */
     public static final long CKM_DSA_FIPS_G_GEN = 0x00002005L;
+    /** Defined as {@code 0x0000210BUL} in NSS pkcs11t.h. */
     public static final long CKM_AES_KEY_WRAP_KWP = 0x0000210BL;
+    /** Defined as {@code 0x000003acUL} in NSS pkcs11t.h. */
     public static final long CKM_SP800_108_COUNTER_KDF = 0x000003ACL;
+    /** Defined as {@code 0x000003adUL} in NSS pkcs11t.h. */
     public static final long CKM_SP800_108_FEEDBACK_KDF = 0x000003ADL;
+    /** Defined as {@code 0x000003aeUL} in NSS pkcs11t.h. */
     public static final long CKM_SP800_108_DOUBLE_PIPELINE_KDF = 0x000003AEL;
+    /** Defined as {@code 0x00004003UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA_1_KEY_GEN = 0x00004003L;
+    /** Defined as {@code 0x00004004UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA224_KEY_GEN = 0x00004004L;
+    /** Defined as {@code 0x00004005UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA256_KEY_GEN = 0x00004005L;
+    /** Defined as {@code 0x00004006UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA384_KEY_GEN = 0x00004006L;
+    /** Defined as {@code 0x00004007UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA512_KEY_GEN = 0x00004007L;
+    /** Defined as {@code 0x00004008UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA512_224_KEY_GEN = 0x00004008L;
+    /** Defined as {@code 0x00004009UL} in NSS pkcs11t.h. */
     public static final long CKM_SHA512_256_KEY_GEN = 0x00004009L;
+    /** Defined as {@code 0x0000400aUL} in NSS pkcs11t.h. */
     public static final long CKM_SHA512_T_KEY_GEN = 0x0000400AL;
+    /** Defined as {@code 0x0000400bUL} in NSS pkcs11t.h. */
     public static final long CKM_NULL = 0x0000400BL;
+    /** Defined as {@code 0x0000400cUL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_160 = 0x0000400CL;
+    /** Defined as {@code 0x0000400dUL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_160_HMAC = 0x0000400DL;
+    /** Defined as {@code 0x0000400eUL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_160_HMAC_GENERAL = 0x0000400EL;
+    /** Defined as {@code 0x0000400fUL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_160_KEY_DERIVE = 0x0000400FL;
+    /** Defined as {@code 0x00004010UL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_160_KEY_GEN = 0x00004010L;
+    /** Defined as {@code 0x00004011UL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_256 = 0x00004011L;
+    /** Defined as {@code 0x00004012UL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_256_HMAC = 0x00004012L;
+    /** Defined as {@code 0x00004013UL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_256_HMAC_GENERAL = 0x00004013L;
+    /** Defined as {@code 0x00004014UL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_256_KEY_DERIVE = 0x00004014L;
+    /** Defined as {@code 0x00004015UL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_256_KEY_GEN = 0x00004015L;
+    /** Defined as {@code 0x00004016UL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_384 = 0x00004016L;
+    /** Defined as {@code 0x00004017UL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_384_HMAC = 0x00004017L;
+    /** Defined as {@code 0x00004018UL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_384_HMAC_GENERAL = 0x00004018L;
+    /** Defined as {@code 0x00004019UL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_384_KEY_DERIVE = 0x00004019L;
+    /** Defined as {@code 0x0000401aUL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_384_KEY_GEN = 0x0000401AL;
+    /** Defined as {@code 0x0000401bUL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_512 = 0x0000401BL;
+    /** Defined as {@code 0x0000401cUL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_512_HMAC = 0x0000401CL;
+    /** Defined as {@code 0x0000401dUL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_512_HMAC_GENERAL = 0x0000401DL;
+    /** Defined as {@code 0x0000401eUL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_512_KEY_DERIVE = 0x0000401EL;
+    /** Defined as {@code 0x0000401fUL} in NSS pkcs11t.h. */
     public static final long CKM_BLAKE2B_512_KEY_GEN = 0x0000401FL;
+    /** Defined as {@code 0x00004020UL} in NSS pkcs11t.h. */
     public static final long CKM_SALSA20 = 0x00004020L;
+    /** Defined as {@code 0x00004021UL} in NSS pkcs11t.h. */
     public static final long CKM_CHACHA20_POLY1305 = 0x00004021L;
+    /** Defined as {@code 0x00004022UL} in NSS pkcs11t.h. */
     public static final long CKM_SALSA20_POLY1305 = 0x00004022L;
+    /** Defined as {@code 0x00004023UL} in NSS pkcs11t.h. */
     public static final long CKM_X3DH_INITIALIZE = 0x00004023L;
+    /** Defined as {@code 0x00004024UL} in NSS pkcs11t.h. */
     public static final long CKM_X3DH_RESPOND = 0x00004024L;
+    /** Defined as {@code 0x00004025UL} in NSS pkcs11t.h. */
     public static final long CKM_X2RATCHET_INITIALIZE = 0x00004025L;
+    /** Defined as {@code 0x00004026UL} in NSS pkcs11t.h. */
     public static final long CKM_X2RATCHET_RESPOND = 0x00004026L;
+    /** Defined as {@code 0x00004027UL} in NSS pkcs11t.h. */
     public static final long CKM_X2RATCHET_ENCRYPT = 0x00004027L;
+    /** Defined as {@code 0x00004028UL} in NSS pkcs11t.h. */
     public static final long CKM_X2RATCHET_DECRYPT = 0x00004028L;
+    /** Defined as {@code 0x00004029UL} in NSS pkcs11t.h. */
     public static final long CKM_XEDDSA = 0x00004029L;
+    /** Defined as {@code 0x0000402aUL} in NSS pkcs11t.h. */
     public static final long CKM_HKDF_DERIVE = 0x0000402AL;
+    /** Defined as {@code 0x0000402bUL} in NSS pkcs11t.h. */
     public static final long CKM_HKDF_DATA = 0x0000402BL;
+    /** Defined as {@code 0x0000402cUL} in NSS pkcs11t.h. */
     public static final long CKM_HKDF_KEY_GEN = 0x0000402CL;
+    /** Defined as {@code 0x0000402dUL} in NSS pkcs11t.h. */
     public static final long CKM_SALSA20_KEY_GEN = 0x0000402DL;
 
     // ---- CK_OTP_ --------------------------------------------------------------------------------
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_FORMAT_DECIMAL = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_FORMAT_HEXADECIMAL = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_FORMAT_ALPHANUMERIC = 0x00000002L;
+    /** Defined as {@code (3UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_FORMAT_BINARY = 0x00000003L;
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_PARAM_IGNORED = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_PARAM_OPTIONAL = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_PARAM_MANDATORY = 0x00000002L;
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_VALUE = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_PIN = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_CHALLENGE = 0x00000002L;
+    /** Defined as {@code (3UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_TIME = 0x00000003L;
+    /** Defined as {@code (4UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_COUNTER = 0x00000004L;
+    /** Defined as {@code (5UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_FLAGS = 0x00000005L;
+    /** Defined as {@code (6UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_OUTPUT_LENGTH = 0x00000006L;
+    /** Defined as {@code (7UL)} in p11-kit pkcs11.h. */
     public static final long CK_OTP_FORMAT = 0x00000007L;
 
     // CK_OTP_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 7UL} in NSS pkcs11t.h. */
     public static final long CK_OTP_OUTPUT_FORMAT = 0x00000007L;
 
     // ---- CKG_ -----------------------------------------------------------------------------------
+    /** Defined as {@code 0x00000001UL} in p11-kit pkcs11.h. */
     public static final long CKG_MGF1_SHA1 = 0x00000001L;
+    /** Defined as {@code 0x00000005UL} in p11-kit pkcs11.h. */
     public static final long CKG_MGF1_SHA224 = 0x00000005L;
+    /** Defined as {@code 0x00000002UL} in p11-kit pkcs11.h. */
     public static final long CKG_MGF1_SHA256 = 0x00000002L;
+    /** Defined as {@code 0x00000003UL} in p11-kit pkcs11.h. */
     public static final long CKG_MGF1_SHA384 = 0x00000003L;
+    /** Defined as {@code 0x00000004UL} in p11-kit pkcs11.h. */
     public static final long CKG_MGF1_SHA512 = 0x00000004L;
 
     // CKG_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0x00000006UL} in NSS pkcs11t.h. */
     public static final long CKG_MGF1_SHA3_224 = 0x00000006L;
+    /** Defined as {@code 0x00000007UL} in NSS pkcs11t.h. */
     public static final long CKG_MGF1_SHA3_256 = 0x00000007L;
+    /** Defined as {@code 0x00000008UL} in NSS pkcs11t.h. */
     public static final long CKG_MGF1_SHA3_384 = 0x00000008L;
+    /** Defined as {@code 0x00000009UL} in NSS pkcs11t.h. */
     public static final long CKG_MGF1_SHA3_512 = 0x00000009L;
+    /** Defined as {@code 0x00000000UL} in NSS pkcs11t.h. */
     public static final long CKG_NO_GENERATE = 0x00000000L;
+    /** Defined as {@code 0x00000001UL} in NSS pkcs11t.h. */
     public static final long CKG_GENERATE = 0x00000001L;
+    /** Defined as {@code 0x00000002UL} in NSS pkcs11t.h. */
     public static final long CKG_GENERATE_COUNTER = 0x00000002L;
+    /** Defined as {@code 0x00000003UL} in NSS pkcs11t.h. */
     public static final long CKG_GENERATE_RANDOM = 0x00000003L;
+    /** Defined as {@code 0x00000004UL} in NSS pkcs11t.h. */
     public static final long CKG_GENERATE_COUNTER_XOR = 0x00000004L;
 
     // ---- CKD_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0x01UL)} in p11-kit pkcs11.h. */
     public static final long CKD_NULL = 0x00000001L;
+    /** Defined as {@code (0x02UL)} in p11-kit pkcs11.h. */
     public static final long CKD_SHA1_KDF = 0x00000002L;
+    /** Defined as {@code (0x03UL)} in p11-kit pkcs11.h. */
     public static final long CKD_SHA1_KDF_ASN1 = 0x00000003L;
+    /** Defined as {@code (0x04UL)} in p11-kit pkcs11.h. */
     public static final long CKD_SHA1_KDF_CONCATENATE = 0x00000004L;
+    /** Defined as {@code (0x05UL)} in p11-kit pkcs11.h. */
     public static final long CKD_SHA224_KDF = 0x00000005L;
+    /** Defined as {@code (0x06UL)} in p11-kit pkcs11.h. */
     public static final long CKD_SHA256_KDF = 0x00000006L;
+    /** Defined as {@code (0x07UL)} in p11-kit pkcs11.h. */
     public static final long CKD_SHA384_KDF = 0x00000007L;
+    /** Defined as {@code (0x08UL)} in p11-kit pkcs11.h. */
     public static final long CKD_SHA512_KDF = 0x00000008L;
+    /** Defined as {@code (0x09UL)} in p11-kit pkcs11.h. */
     public static final long CKD_CPDIVERSIFY_KDF = 0x00000009L;
 
     // CKD_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0x0000000AUL} in NSS pkcs11t.h. */
     public static final long CKD_SHA3_224_KDF = 0x0000000AL;
+    /** Defined as {@code 0x0000000BUL} in NSS pkcs11t.h. */
     public static final long CKD_SHA3_256_KDF = 0x0000000BL;
+    /** Defined as {@code 0x0000000CUL} in NSS pkcs11t.h. */
     public static final long CKD_SHA3_384_KDF = 0x0000000CL;
+    /** Defined as {@code 0x0000000DUL} in NSS pkcs11t.h. */
     public static final long CKD_SHA3_512_KDF = 0x0000000DL;
+    /** Defined as {@code 0x0000000EUL} in NSS pkcs11t.h. */
     public static final long CKD_SHA1_KDF_SP800 = 0x0000000EL;
+    /** Defined as {@code 0x0000000FUL} in NSS pkcs11t.h. */
     public static final long CKD_SHA224_KDF_SP800 = 0x0000000FL;
+    /** Defined as {@code 0x00000010UL} in NSS pkcs11t.h. */
     public static final long CKD_SHA256_KDF_SP800 = 0x00000010L;
+    /** Defined as {@code 0x00000011UL} in NSS pkcs11t.h. */
     public static final long CKD_SHA384_KDF_SP800 = 0x00000011L;
+    /** Defined as {@code 0x00000012UL} in NSS pkcs11t.h. */
     public static final long CKD_SHA512_KDF_SP800 = 0x00000012L;
+    /** Defined as {@code 0x00000013UL} in NSS pkcs11t.h. */
     public static final long CKD_SHA3_224_KDF_SP800 = 0x00000013L;
+    /** Defined as {@code 0x00000014UL} in NSS pkcs11t.h. */
     public static final long CKD_SHA3_256_KDF_SP800 = 0x00000014L;
+    /** Defined as {@code 0x00000015UL} in NSS pkcs11t.h. */
     public static final long CKD_SHA3_384_KDF_SP800 = 0x00000015L;
+    /** Defined as {@code 0x00000016UL} in NSS pkcs11t.h. */
     public static final long CKD_SHA3_512_KDF_SP800 = 0x00000016L;
+    /** Defined as {@code 0x00000017UL} in NSS pkcs11t.h. */
     public static final long CKD_BLAKE2B_160_KDF = 0x00000017L;
+    /** Defined as {@code 0x00000018UL} in NSS pkcs11t.h. */
     public static final long CKD_BLAKE2B_256_KDF = 0x00000018L;
+    /** Defined as {@code 0x00000019UL} in NSS pkcs11t.h. */
     public static final long CKD_BLAKE2B_384_KDF = 0x00000019L;
+    /** Defined as {@code 0x0000001aUL} in NSS pkcs11t.h. */
     public static final long CKD_BLAKE2B_512_KDF = 0x0000001AL;
 
     // ---- CKR_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0UL)} in p11-kit pkcs11.h. */
     public static final long CKR_OK = 0x00000000L;
+    /** Defined as {@code (1UL)} in p11-kit pkcs11.h. */
     public static final long CKR_CANCEL = 0x00000001L;
+    /** Defined as {@code (2UL)} in p11-kit pkcs11.h. */
     public static final long CKR_HOST_MEMORY = 0x00000002L;
+    /** Defined as {@code (3UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SLOT_ID_INVALID = 0x00000003L;
+    /** Defined as {@code (5UL)} in p11-kit pkcs11.h. */
     public static final long CKR_GENERAL_ERROR = 0x00000005L;
+    /** Defined as {@code (6UL)} in p11-kit pkcs11.h. */
     public static final long CKR_FUNCTION_FAILED = 0x00000006L;
+    /** Defined as {@code (7UL)} in p11-kit pkcs11.h. */
     public static final long CKR_ARGUMENTS_BAD = 0x00000007L;
+    /** Defined as {@code (8UL)} in p11-kit pkcs11.h. */
     public static final long CKR_NO_EVENT = 0x00000008L;
+    /** Defined as {@code (9UL)} in p11-kit pkcs11.h. */
     public static final long CKR_NEED_TO_CREATE_THREADS = 0x00000009L;
+    /** Defined as {@code (0xaUL)} in p11-kit pkcs11.h. */
     public static final long CKR_CANT_LOCK = 0x0000000AL;
+    /** Defined as {@code (0x10UL)} in p11-kit pkcs11.h. */
     public static final long CKR_ATTRIBUTE_READ_ONLY = 0x00000010L;
+    /** Defined as {@code (0x11UL)} in p11-kit pkcs11.h. */
     public static final long CKR_ATTRIBUTE_SENSITIVE = 0x00000011L;
+    /** Defined as {@code (0x12UL)} in p11-kit pkcs11.h. */
     public static final long CKR_ATTRIBUTE_TYPE_INVALID = 0x00000012L;
+    /** Defined as {@code (0x13UL)} in p11-kit pkcs11.h. */
     public static final long CKR_ATTRIBUTE_VALUE_INVALID = 0x00000013L;
+    /** Defined as {@code (0x1BUL)} in p11-kit pkcs11.h. */
     public static final long CKR_ACTION_PROHIBITED = 0x0000001BL;
+    /** Defined as {@code (0x20UL)} in p11-kit pkcs11.h. */
     public static final long CKR_DATA_INVALID = 0x00000020L;
+    /** Defined as {@code (0x21UL)} in p11-kit pkcs11.h. */
     public static final long CKR_DATA_LEN_RANGE = 0x00000021L;
+    /** Defined as {@code (0x30UL)} in p11-kit pkcs11.h. */
     public static final long CKR_DEVICE_ERROR = 0x00000030L;
+    /** Defined as {@code (0x31UL)} in p11-kit pkcs11.h. */
     public static final long CKR_DEVICE_MEMORY = 0x00000031L;
+    /** Defined as {@code (0x32UL)} in p11-kit pkcs11.h. */
     public static final long CKR_DEVICE_REMOVED = 0x00000032L;
+    /** Defined as {@code (0x40UL)} in p11-kit pkcs11.h. */
     public static final long CKR_ENCRYPTED_DATA_INVALID = 0x00000040L;
+    /** Defined as {@code (0x41UL)} in p11-kit pkcs11.h. */
     public static final long CKR_ENCRYPTED_DATA_LEN_RANGE = 0x00000041L;
+    /** Defined as {@code (0x50UL)} in p11-kit pkcs11.h. */
     public static final long CKR_FUNCTION_CANCELED = 0x00000050L;
+    /** Defined as {@code (0x51UL)} in p11-kit pkcs11.h. */
     public static final long CKR_FUNCTION_NOT_PARALLEL = 0x00000051L;
+    /** Defined as {@code (0x54UL)} in p11-kit pkcs11.h. */
     public static final long CKR_FUNCTION_NOT_SUPPORTED = 0x00000054L;
+    /** Defined as {@code (0x60UL)} in p11-kit pkcs11.h. */
     public static final long CKR_KEY_HANDLE_INVALID = 0x00000060L;
+    /** Defined as {@code (0x62UL)} in p11-kit pkcs11.h. */
     public static final long CKR_KEY_SIZE_RANGE = 0x00000062L;
+    /** Defined as {@code (0x63UL)} in p11-kit pkcs11.h. */
     public static final long CKR_KEY_TYPE_INCONSISTENT = 0x00000063L;
+    /** Defined as {@code (0x64UL)} in p11-kit pkcs11.h. */
     public static final long CKR_KEY_NOT_NEEDED = 0x00000064L;
+    /** Defined as {@code (0x65UL)} in p11-kit pkcs11.h. */
     public static final long CKR_KEY_CHANGED = 0x00000065L;
+    /** Defined as {@code (0x66UL)} in p11-kit pkcs11.h. */
     public static final long CKR_KEY_NEEDED = 0x00000066L;
+    /** Defined as {@code (0x67UL)} in p11-kit pkcs11.h. */
     public static final long CKR_KEY_INDIGESTIBLE = 0x00000067L;
+    /** Defined as {@code (0x68UL)} in p11-kit pkcs11.h. */
     public static final long CKR_KEY_FUNCTION_NOT_PERMITTED = 0x00000068L;
+    /** Defined as {@code (0x69UL)} in p11-kit pkcs11.h. */
     public static final long CKR_KEY_NOT_WRAPPABLE = 0x00000069L;
+    /** Defined as {@code (0x6aUL)} in p11-kit pkcs11.h. */
     public static final long CKR_KEY_UNEXTRACTABLE = 0x0000006AL;
+    /** Defined as {@code (0x70UL)} in p11-kit pkcs11.h. */
     public static final long CKR_MECHANISM_INVALID = 0x00000070L;
+    /** Defined as {@code (0x71UL)} in p11-kit pkcs11.h. */
     public static final long CKR_MECHANISM_PARAM_INVALID = 0x00000071L;
+    /** Defined as {@code (0x82UL)} in p11-kit pkcs11.h. */
     public static final long CKR_OBJECT_HANDLE_INVALID = 0x00000082L;
+    /** Defined as {@code (0x90UL)} in p11-kit pkcs11.h. */
     public static final long CKR_OPERATION_ACTIVE = 0x00000090L;
+    /** Defined as {@code (0x91UL)} in p11-kit pkcs11.h. */
     public static final long CKR_OPERATION_NOT_INITIALIZED = 0x00000091L;
+    /** Defined as {@code (0xa0UL)} in p11-kit pkcs11.h. */
     public static final long CKR_PIN_INCORRECT = 0x000000A0L;
+    /** Defined as {@code (0xa1UL)} in p11-kit pkcs11.h. */
     public static final long CKR_PIN_INVALID = 0x000000A1L;
+    /** Defined as {@code (0xa2UL)} in p11-kit pkcs11.h. */
     public static final long CKR_PIN_LEN_RANGE = 0x000000A2L;
+    /** Defined as {@code (0xa3UL)} in p11-kit pkcs11.h. */
     public static final long CKR_PIN_EXPIRED = 0x000000A3L;
+    /** Defined as {@code (0xa4UL)} in p11-kit pkcs11.h. */
     public static final long CKR_PIN_LOCKED = 0x000000A4L;
+    /** Defined as {@code (0xb0UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SESSION_CLOSED = 0x000000B0L;
+    /** Defined as {@code (0xb1UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SESSION_COUNT = 0x000000B1L;
+    /** Defined as {@code (0xb3UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SESSION_HANDLE_INVALID = 0x000000B3L;
+    /** Defined as {@code (0xb4UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SESSION_PARALLEL_NOT_SUPPORTED = 0x000000B4L;
+    /** Defined as {@code (0xb5UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SESSION_READ_ONLY = 0x000000B5L;
+    /** Defined as {@code (0xb6UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SESSION_EXISTS = 0x000000B6L;
+    /** Defined as {@code (0xb7UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SESSION_READ_ONLY_EXISTS = 0x000000B7L;
+    /** Defined as {@code (0xb8UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SESSION_READ_WRITE_SO_EXISTS = 0x000000B8L;
+    /** Defined as {@code (0xc0UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SIGNATURE_INVALID = 0x000000C0L;
+    /** Defined as {@code (0xc1UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SIGNATURE_LEN_RANGE = 0x000000C1L;
+    /** Defined as {@code (0xd0UL)} in p11-kit pkcs11.h. */
     public static final long CKR_TEMPLATE_INCOMPLETE = 0x000000D0L;
+    /** Defined as {@code (0xd1UL)} in p11-kit pkcs11.h. */
     public static final long CKR_TEMPLATE_INCONSISTENT = 0x000000D1L;
+    /** Defined as {@code (0xe0UL)} in p11-kit pkcs11.h. */
     public static final long CKR_TOKEN_NOT_PRESENT = 0x000000E0L;
+    /** Defined as {@code (0xe1UL)} in p11-kit pkcs11.h. */
     public static final long CKR_TOKEN_NOT_RECOGNIZED = 0x000000E1L;
+    /** Defined as {@code (0xe2UL)} in p11-kit pkcs11.h. */
     public static final long CKR_TOKEN_WRITE_PROTECTED = 0x000000E2L;
+    /** Defined as {@code (0xf0UL)} in p11-kit pkcs11.h. */
     public static final long CKR_UNWRAPPING_KEY_HANDLE_INVALID = 0x000000F0L;
+    /** Defined as {@code (0xf1UL)} in p11-kit pkcs11.h. */
     public static final long CKR_UNWRAPPING_KEY_SIZE_RANGE = 0x000000F1L;
+    /** Defined as {@code (0xf2UL)} in p11-kit pkcs11.h. */
     public static final long CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT = 0x000000F2L;
+    /** Defined as {@code (0x100UL)} in p11-kit pkcs11.h. */
     public static final long CKR_USER_ALREADY_LOGGED_IN = 0x00000100L;
+    /** Defined as {@code (0x101UL)} in p11-kit pkcs11.h. */
     public static final long CKR_USER_NOT_LOGGED_IN = 0x00000101L;
+    /** Defined as {@code (0x102UL)} in p11-kit pkcs11.h. */
     public static final long CKR_USER_PIN_NOT_INITIALIZED = 0x00000102L;
+    /** Defined as {@code (0x103UL)} in p11-kit pkcs11.h. */
     public static final long CKR_USER_TYPE_INVALID = 0x00000103L;
+    /** Defined as {@code (0x104UL)} in p11-kit pkcs11.h. */
     public static final long CKR_USER_ANOTHER_ALREADY_LOGGED_IN = 0x00000104L;
+    /** Defined as {@code (0x105UL)} in p11-kit pkcs11.h. */
     public static final long CKR_USER_TOO_MANY_TYPES = 0x00000105L;
+    /** Defined as {@code (0x110UL)} in p11-kit pkcs11.h. */
     public static final long CKR_WRAPPED_KEY_INVALID = 0x00000110L;
+    /** Defined as {@code (0x112UL)} in p11-kit pkcs11.h. */
     public static final long CKR_WRAPPED_KEY_LEN_RANGE = 0x00000112L;
+    /** Defined as {@code (0x113UL)} in p11-kit pkcs11.h. */
     public static final long CKR_WRAPPING_KEY_HANDLE_INVALID = 0x00000113L;
+    /** Defined as {@code (0x114UL)} in p11-kit pkcs11.h. */
     public static final long CKR_WRAPPING_KEY_SIZE_RANGE = 0x00000114L;
+    /** Defined as {@code (0x115UL)} in p11-kit pkcs11.h. */
     public static final long CKR_WRAPPING_KEY_TYPE_INCONSISTENT = 0x00000115L;
+    /** Defined as {@code (0x120UL)} in p11-kit pkcs11.h. */
     public static final long CKR_RANDOM_SEED_NOT_SUPPORTED = 0x00000120L;
+    /** Defined as {@code (0x121UL)} in p11-kit pkcs11.h. */
     public static final long CKR_RANDOM_NO_RNG = 0x00000121L;
+    /** Defined as {@code (0x130UL)} in p11-kit pkcs11.h. */
     public static final long CKR_DOMAIN_PARAMS_INVALID = 0x00000130L;
+    /** Defined as {@code (0x140UL)} in p11-kit pkcs11.h. */
     public static final long CKR_CURVE_NOT_SUPPORTED = 0x00000140L;
+    /** Defined as {@code (0x150UL)} in p11-kit pkcs11.h. */
     public static final long CKR_BUFFER_TOO_SMALL = 0x00000150L;
+    /** Defined as {@code (0x160UL)} in p11-kit pkcs11.h. */
     public static final long CKR_SAVED_STATE_INVALID = 0x00000160L;
+    /** Defined as {@code (0x170UL)} in p11-kit pkcs11.h. */
     public static final long CKR_INFORMATION_SENSITIVE = 0x00000170L;
+    /** Defined as {@code (0x180UL)} in p11-kit pkcs11.h. */
     public static final long CKR_STATE_UNSAVEABLE = 0x00000180L;
+    /** Defined as {@code (0x190UL)} in p11-kit pkcs11.h. */
     public static final long CKR_CRYPTOKI_NOT_INITIALIZED = 0x00000190L;
+    /** Defined as {@code (0x191UL)} in p11-kit pkcs11.h. */
     public static final long CKR_CRYPTOKI_ALREADY_INITIALIZED = 0x00000191L;
+    /** Defined as {@code (0x1a0UL)} in p11-kit pkcs11.h. */
     public static final long CKR_MUTEX_BAD = 0x000001A0L;
+    /** Defined as {@code (0x1a1UL)} in p11-kit pkcs11.h. */
     public static final long CKR_MUTEX_NOT_LOCKED = 0x000001A1L;
+    /** Defined as {@code (0x1b0UL)} in p11-kit pkcs11.h. */
     public static final long CKR_NEW_PIN_MODE = 0x000001B0L;
+    /** Defined as {@code (0x1b1UL)} in p11-kit pkcs11.h. */
     public static final long CKR_NEXT_OTP = 0x000001B1L;
     /**
-     * Value from NSS pkcs11t.h: p11-kit pkcs11.h declares {@code (0x1c0UL)}, but that is not the
-     * value of the OASIS headers (PKCS#11 2.40 errata 01 and 3.0), which tokens return.
+     * Defined as {@code 0x000001B5UL} in NSS pkcs11t.h. p11-kit pkcs11.h declares
+     * {@code (0x1c0UL)}, but that is not the value of the OASIS headers (PKCS#11 2.40 errata 01 and
+     * 3.0), which is what modules return.
      */
     public static final long CKR_EXCEEDED_MAX_ITERATIONS = 0x000001B5L;
     /**
-     * Value from NSS pkcs11t.h: p11-kit pkcs11.h declares {@code (0x1c1UL)}, but that is not the
-     * value of the OASIS headers (PKCS#11 2.40 errata 01 and 3.0), which tokens return.
+     * Defined as {@code 0x000001B6UL} in NSS pkcs11t.h. p11-kit pkcs11.h declares
+     * {@code (0x1c1UL)}, but that is not the value of the OASIS headers (PKCS#11 2.40 errata 01 and
+     * 3.0), which is what modules return.
      */
     public static final long CKR_FIPS_SELF_TEST_FAILED = 0x000001B6L;
     /**
-     * Value from NSS pkcs11t.h: p11-kit pkcs11.h declares {@code (0x1c2UL)}, but that is not the
-     * value of the OASIS headers (PKCS#11 2.40 errata 01 and 3.0), which tokens return.
+     * Defined as {@code 0x000001B7UL} in NSS pkcs11t.h. p11-kit pkcs11.h declares
+     * {@code (0x1c2UL)}, but that is not the value of the OASIS headers (PKCS#11 2.40 errata 01 and
+     * 3.0), which is what modules return.
      */
     public static final long CKR_LIBRARY_LOAD_FAILED = 0x000001B7L;
     /**
-     * Value from NSS pkcs11t.h: p11-kit pkcs11.h declares {@code (0x1c3UL)}, but that is not the
-     * value of the OASIS headers (PKCS#11 2.40 errata 01 and 3.0), which tokens return.
+     * Defined as {@code 0x000001B8UL} in NSS pkcs11t.h. p11-kit pkcs11.h declares
+     * {@code (0x1c3UL)}, but that is not the value of the OASIS headers (PKCS#11 2.40 errata 01 and
+     * 3.0), which is what modules return.
      */
     public static final long CKR_PIN_TOO_WEAK = 0x000001B8L;
     /**
-     * Value from NSS pkcs11t.h: p11-kit pkcs11.h declares {@code (0x1c4UL)}, but that is not the
-     * value of the OASIS headers (PKCS#11 2.40 errata 01 and 3.0), which tokens return.
+     * Defined as {@code 0x000001B9UL} in NSS pkcs11t.h. p11-kit pkcs11.h declares
+     * {@code (0x1c4UL)}, but that is not the value of the OASIS headers (PKCS#11 2.40 errata 01 and
+     * 3.0), which is what modules return.
      */
     public static final long CKR_PUBLIC_KEY_INVALID = 0x000001B9L;
+    /** Defined as {@code (0x200UL)} in p11-kit pkcs11.h. */
     public static final long CKR_FUNCTION_REJECTED = 0x00000200L;
+    /** Defined as {@code ((unsigned long) (1UL << 31))} in p11-kit pkcs11.h. */
     public static final long CKR_VENDOR_DEFINED = 0x80000000L;
 
     // CKR_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0x00000201UL} in NSS pkcs11t.h. */
     public static final long CKR_TOKEN_RESOURCE_EXCEEDED = 0x00000201L;
+    /** Defined as {@code 0x00000202UL} in NSS pkcs11t.h. */
     public static final long CKR_OPERATION_CANCEL_FAILED = 0x00000202L;
 
     // ---- CKZ_ -----------------------------------------------------------------------------------
+    /** Defined as {@code (0x01UL)} in p11-kit pkcs11.h. */
     public static final long CKZ_DATA_SPECIFIED = 0x00000001L;
 
     // CKZ_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0x00000001UL} in NSS pkcs11t.h. */
     public static final long CKZ_SALT_SPECIFIED = 0x00000001L;
 
     // ---- CKP_ -----------------------------------------------------------------------------------
     // CKP_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0x00000000UL} in NSS pkcs11t.h. */
     public static final long CKP_INVALID_ID = 0x00000000L;
+    /** Defined as {@code 0x00000001UL} in NSS pkcs11t.h. */
     public static final long CKP_BASELINE_PROVIDER = 0x00000001L;
+    /** Defined as {@code 0x00000002UL} in NSS pkcs11t.h. */
     public static final long CKP_EXTENDED_PROVIDER = 0x00000002L;
+    /** Defined as {@code 0x00000003UL} in NSS pkcs11t.h. */
     public static final long CKP_AUTHENTICATION_TOKEN = 0x00000003L;
+    /** Defined as {@code 0x00000004UL} in NSS pkcs11t.h. */
     public static final long CKP_PUBLIC_CERTIFICATES_TOKEN = 0x00000004L;
+    /** Defined as {@code 0x80000000UL} in NSS pkcs11t.h. */
     public static final long CKP_VENDOR_DEFINED = 0x80000000L;
+    /** Defined as {@code 0x00000001UL} in NSS pkcs11t.h. */
     public static final long CKP_PKCS5_PBKD2_HMAC_SHA1 = 0x00000001L;
+    /** Defined as {@code 0x00000002UL} in NSS pkcs11t.h. */
     public static final long CKP_PKCS5_PBKD2_HMAC_GOSTR3411 = 0x00000002L;
+    /** Defined as {@code 0x00000003UL} in NSS pkcs11t.h. */
     public static final long CKP_PKCS5_PBKD2_HMAC_SHA224 = 0x00000003L;
+    /** Defined as {@code 0x00000004UL} in NSS pkcs11t.h. */
     public static final long CKP_PKCS5_PBKD2_HMAC_SHA256 = 0x00000004L;
+    /** Defined as {@code 0x00000005UL} in NSS pkcs11t.h. */
     public static final long CKP_PKCS5_PBKD2_HMAC_SHA384 = 0x00000005L;
+    /** Defined as {@code 0x00000006UL} in NSS pkcs11t.h. */
     public static final long CKP_PKCS5_PBKD2_HMAC_SHA512 = 0x00000006L;
+    /** Defined as {@code 0x00000007UL} in NSS pkcs11t.h. */
     public static final long CKP_PKCS5_PBKD2_HMAC_SHA512_224 = 0x00000007L;
+    /** Defined as {@code 0x00000008UL} in NSS pkcs11t.h. */
     public static final long CKP_PKCS5_PBKD2_HMAC_SHA512_256 = 0x00000008L;
 
     // ---- CK_CERTIFICATE_CATEGORY_ ---------------------------------------------------------------
     // CK_CERTIFICATE_CATEGORY_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0UL} in NSS pkcs11t.h. */
     public static final long CK_CERTIFICATE_CATEGORY_UNSPECIFIED = 0x00000000L;
+    /** Defined as {@code 1UL} in NSS pkcs11t.h. */
     public static final long CK_CERTIFICATE_CATEGORY_TOKEN_USER = 0x00000001L;
+    /** Defined as {@code 2UL} in NSS pkcs11t.h. */
     public static final long CK_CERTIFICATE_CATEGORY_AUTHORITY = 0x00000002L;
+    /** Defined as {@code 3UL} in NSS pkcs11t.h. */
     public static final long CK_CERTIFICATE_CATEGORY_OTHER_ENTITY = 0x00000003L;
 
     // ---- CK_SECURITY_DOMAIN_ --------------------------------------------------------------------
     // CK_SECURITY_DOMAIN_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0UL} in NSS pkcs11t.h. */
     public static final long CK_SECURITY_DOMAIN_UNSPECIFIED = 0x00000000L;
+    /** Defined as {@code 1UL} in NSS pkcs11t.h. */
     public static final long CK_SECURITY_DOMAIN_MANUFACTURER = 0x00000001L;
+    /** Defined as {@code 2UL} in NSS pkcs11t.h. */
     public static final long CK_SECURITY_DOMAIN_OPERATOR = 0x00000002L;
+    /** Defined as {@code 3UL} in NSS pkcs11t.h. */
     public static final long CK_SECURITY_DOMAIN_THIRD_PARTY = 0x00000003L;
 
     // ---- CK_SP800_108_ --------------------------------------------------------------------------
     // CK_SP800_108_: standard names declared only in NSS pkcs11t.h
+    /** Defined as {@code 0x00000001UL} in NSS pkcs11t.h. */
     public static final long CK_SP800_108_ITERATION_VARIABLE = 0x00000001L;
+    /** Defined as {@code 0x00000002UL} in NSS pkcs11t.h. */
     public static final long CK_SP800_108_OPTIONAL_COUNTER = 0x00000002L;
+    /** Defined as {@code 0x00000003UL} in NSS pkcs11t.h. */
     public static final long CK_SP800_108_DKM_LENGTH = 0x00000003L;
+    /** Defined as {@code 0x00000004UL} in NSS pkcs11t.h. */
     public static final long CK_SP800_108_BYTE_ARRAY = 0x00000004L;
     /**
-     * Alias of {@link #CK_SP800_108_OPTIONAL_COUNTER} (NSS pkcs11t.h defines it as
+     * Defined as {@code CK_SP800_108_OPTIONAL_COUNTER} in NSS pkcs11t.h. Alias of
+     * {@link #CK_SP800_108_OPTIONAL_COUNTER} (NSS pkcs11t.h defines it as
      * CK_SP800_108_OPTIONAL_COUNTER), which is the canonical name of this value.
      */
     public static final long CK_SP800_108_COUNTER = 0x00000002L;
+    /** Defined as {@code 0x00000001UL} in NSS pkcs11t.h. */
     public static final long CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS = 0x00000001L;
+    /** Defined as {@code 0x00000002UL} in NSS pkcs11t.h. */
     public static final long CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS = 0x00000002L;
 
     // ---- name lookup ----------------------------------------------------------------------------
