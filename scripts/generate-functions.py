@@ -6,7 +6,8 @@ Reads the prototypes from NSS's pkcs11f.h (Debian package libnss3-dev), which li
 PKCS#11 3.0 function in function-list order with its argument list (p11-kit's pkcs11.h stops at
 2.40). Writes, under src/main/java/io/p11j/sys/:
   - Pkcs11Functions.java   the Java interface, one method per C function, C names and argument names;
-  - JnaFunctionList.java   its implementation over JNA function pointers.
+  - JnaFunctionList.java   its implementation over JNA function pointers;
+  - ForwardingFunctions.java  a base for decorators (tracing, fault injection) that forwards every call.
 Both are marked generated; rerun after changing this script:
 
     python3 scripts/generate-functions.py [/usr/include/nss/pkcs11f.h]
@@ -105,6 +106,40 @@ public final class JnaFunctionList extends FunctionPointers implements Pkcs11Fun
         super(abi, version, pointers);
     }
 ''')
+    fwd = [banner, "package io.p11j.sys;\n\nimport com.sun.jna.Pointer;\n\nimport java.util.Objects;\n\n"]
+    fwd.append('''/**
+ * A {@link Pkcs11Functions} that forwards every call to another one: the base for decorators that
+ * stand between a caller and the module (call tracing, counting, fault injection). Override the
+ * functions to intercept; the rest pass through unchanged.
+ */
+public abstract class ForwardingFunctions implements Pkcs11Functions {
+
+    private final Pkcs11Functions delegate;
+
+    protected ForwardingFunctions(Pkcs11Functions delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** The functions calls are forwarded to. */
+    protected final Pkcs11Functions delegate() {
+        return delegate;
+    }
+
+    @Override
+    public Abi abi() {
+        return delegate.abi();
+    }
+
+    @Override
+    public int[] functionListVersion() {
+        return delegate.functionListVersion();
+    }
+
+    @Override
+    public boolean isSupported(Pkcs11Function function) {
+        return delegate.isSupported(function);
+    }
+''')
     enum_order = []
     for name, params in funcs:
         enum_order.append(name)
@@ -117,8 +152,13 @@ public final class JnaFunctionList extends FunctionPointers implements Pkcs11Fun
             args.append("abi.ulongArg(%s)" % n if jt == "long" else n)
         impl.append("\n    @Override\n    public long %s(%s) {\n        return call(Pkcs11Function.%s%s);\n    }\n"
                     % (name, jparams, name, "".join(", " + a for a in args)))
+        fwd.append("\n    @Override\n    public long %s(%s) {\n        return delegate.%s(%s);\n    }\n"
+                   % (name, jparams, name, ", ".join(n for _, n in params)))
     iface.append("}\n")
     impl.append("}\n")
+    fwd.append("}\n")
+    with open(os.path.join(OUT, "ForwardingFunctions.java"), "w") as f:
+        f.write("".join(fwd))
     with open(os.path.join(OUT, "Pkcs11Functions.java"), "w") as f:
         f.write("".join(iface))
     with open(os.path.join(OUT, "JnaFunctionList.java"), "w") as f:
