@@ -20,7 +20,9 @@ import os
 import re
 import sys
 
-HEADER = sys.argv[1] if len(sys.argv) > 1 else "/usr/include/nss/pkcs11f.h"
+ARGS = [a for a in sys.argv[1:] if a != "--check"]
+CHECK = "--check" in sys.argv[1:]  # exit 1 if a committed file differs from what would be generated
+HEADER = ARGS[0] if ARGS else "/usr/include/nss/pkcs11f.h"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "java", "io", "p11j", "sys")
 
 ULONG_TYPES = {
@@ -157,18 +159,25 @@ public abstract class ForwardingFunctions implements Pkcs11Functions {
     iface.append("}\n")
     impl.append("}\n")
     fwd.append("}\n")
-    with open(os.path.join(OUT, "ForwardingFunctions.java"), "w") as f:
-        f.write("".join(fwd))
-    with open(os.path.join(OUT, "Pkcs11Functions.java"), "w") as f:
-        f.write("".join(iface))
-    with open(os.path.join(OUT, "JnaFunctionList.java"), "w") as f:
-        f.write("".join(impl))
+    outputs = {"ForwardingFunctions.java": fwd, "Pkcs11Functions.java": iface, "JnaFunctionList.java": impl}
+    stale = []
+    for fname, parts in outputs.items():
+        path = os.path.join(OUT, fname)
+        text = "".join(parts)
+        if CHECK:
+            if not os.path.exists(path) or open(path).read() != text:
+                stale.append(fname)
+        else:
+            with open(path, "w") as f:
+                f.write(text)
+    if stale:
+        raise SystemExit("stale: %s; run python3 scripts/generate-functions.py" % ", ".join(stale))
     # The enum Pkcs11Function is hand-written; it must list the same functions in the same order.
     enum_src = open(os.path.join(OUT, "Pkcs11Function.java")).read()
     declared = re.findall(r"^\s+(C_\w+)\(Since", enum_src, re.M)
     if declared != enum_order:
         raise SystemExit("Pkcs11Function.java does not list the header's functions in order")
-    print("generated %d functions" % len(funcs))
+    print("%s %d functions" % ("checked" if CHECK else "generated", len(funcs)))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ P11J_REQUIREMENTS=(
   "file:/usr/include/p11-kit-1/p11-kit/pkcs11.h:libp11-kit-dev"
   "file:/usr/include/nss/pkcs11t.h:libnss3-dev"
   "cmd:certutil:libnss3-tools"
+  "cmd:python3:python3"
 )
 
 p11j_missing_packages() {

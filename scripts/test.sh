@@ -7,6 +7,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 p11j_ensure_packages
 cd "$P11J_ROOT"
+# Generated code must match the headers on this machine.
+python3 scripts/generate-constants.py --check
+python3 scripts/generate-functions.py --check
 mvn -B verify
 if [ -x scripts/bench.sh ]; then
   scripts/bench.sh --smoke
