@@ -260,6 +260,9 @@ public final class Pkcs11Library {
         }
         synchronized (initLock) {
             long rv = functions.C_Initialize(args);
+            // Only the native pointer in args refers to the string: keep the Memory (and its native
+            // block, which JNA frees when the Memory is collected) alive until the module has read it.
+            java.lang.ref.Reference.reachabilityFence(reservedString);
             if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED) {
                 return Initialization.ALREADY_INITIALIZED;
             }
@@ -333,9 +336,25 @@ public final class Pkcs11Library {
             }
             if (lower.contains("invalid elf header") || lower.contains("file too short")
                     || lower.contains("not a mach-o file") || lower.contains("slide")) {
-                return new NotAPkcs11ModuleException(file, "not a shared library", e);
+                return new NotAPkcs11ModuleException(file, "not a shared library (" + loaderDetail(file, msg) + ")", e);
             }
-            return new ModuleLoadException(file, "cannot be loaded: " + msg, e);
+            return new ModuleLoadException(file, "cannot be loaded: " + loaderDetail(file, msg), e);
+        }
+
+        /**
+         * The dynamic loader's own words from JNA's error, once: JNA's message repeats them per attempt,
+         * on several lines, and ends with a line listing the whole class path.
+         */
+        static String loaderDetail(Path file, String jnaMessage) {
+            String prefix = file + ": ";
+            for (String line : jnaMessage.split("\\R")) {
+                String l = line.strip();
+                if (l.isEmpty() || l.startsWith("Unable to load library") || l.startsWith("Native library (")) {
+                    continue;
+                }
+                return l.startsWith(prefix) ? l.substring(prefix.length()) : l;
+            }
+            return jnaMessage.strip();
         }
 
         private static int elfMachine(String osArch) {

@@ -137,6 +137,8 @@ public final class SysDemo {
                 .bool(CKA_ENCRYPT, true).bool(CKA_DECRYPT, true).utf8(CKA_LABEL, "demo aes-256").bytes(CKA_ID, new byte[] {3});
         Sys.check(Pkcs11Function.C_GenerateKey, f.C_GenerateKey(session, Sys.mechanism(CKM_AES_KEY_GEN),
                 aes.pointer(), aes.size(), hPriv));
+        // The templates' value buffers are reachable only through native pointers until here.
+        java.lang.ref.Reference.reachabilityFence(new Object[] {rsaPub, rsaPriv, ecPub, ecPriv, aes});
     }
 
     private static String mechanismFlags(long flags) {

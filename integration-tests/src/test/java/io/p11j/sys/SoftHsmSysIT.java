@@ -286,6 +286,9 @@ class SoftHsmSysIT {
         Memory hPriv = Sys.ulongOut();
         Sys.check(Pkcs11Function.C_GenerateKeyPair, f.C_GenerateKeyPair(session, Sys.mechanism(mechanism),
                 pub.pointer(), pub.size(), priv.pointer(), priv.size(), hPub, hPriv));
+        // The templates' value buffers are reachable only through native pointers until here.
+        java.lang.ref.Reference.reachabilityFence(pub);
+        java.lang.ref.Reference.reachabilityFence(priv);
         Abi abi = f.abi();
         return new long[] {abi.getULong(hPub, 0), abi.getULong(hPriv, 0)};
     }

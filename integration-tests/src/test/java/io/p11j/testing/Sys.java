@@ -109,6 +109,8 @@ public final class Sys {
 
     public static List<Long> findObjects(Pkcs11Functions f, long session, Template template) throws Pkcs11Exception {
         check(Pkcs11Function.C_FindObjectsInit, f.C_FindObjectsInit(session, template.pointer(), template.size()));
+        // The value buffers are reachable only through native pointers: keep the template alive past the call.
+        java.lang.ref.Reference.reachabilityFence(template);
         List<Long> out = new ArrayList<>();
         try {
             int batch = 16;
