@@ -7,7 +7,8 @@ PKCS#11 3.0 function in function-list order with its argument list (p11-kit's pk
 2.40). Writes, under src/main/java/io/p11j/sys/:
   - Pkcs11Functions.java   the Java interface, one method per C function, C names and argument names;
   - JnaFunctionList.java   its implementation over JNA function pointers;
-  - ForwardingFunctions.java  a base for decorators (tracing, fault injection) that forwards every call.
+  - ForwardingFunctions.java  a base for decorators (fault injection …) that forwards every call;
+  - InterceptingFunctions.java  a base for decorators that observe every call (tracing, locking).
 Both are marked generated; rerun after changing this script:
 
     python3 scripts/generate-functions.py [/usr/include/nss/pkcs11f.h]
@@ -142,6 +143,48 @@ public abstract class ForwardingFunctions implements Pkcs11Functions {
         return delegate.isSupported(function);
     }
 ''')
+    icp = [banner, "package io.p11j.sys;\n\nimport com.sun.jna.Pointer;\n\nimport java.util.Objects;\n\n"]
+    icp.append('''/**
+ * A {@link Pkcs11Functions} that runs {@link #beforeCall} and {@link #afterCall} around every call
+ * it forwards: the base for decorators that observe every function alike (call tracing, a lock
+ * that keeps {@code C_Finalize} away from calls in flight). {@code afterCall} runs even when the
+ * call throws (with {@code CKR_GENERAL_ERROR}, and the exception continues), and may change the
+ * {@code CK_RV} the caller sees.
+ */
+public abstract class InterceptingFunctions implements Pkcs11Functions {
+
+    private final Pkcs11Functions delegate;
+
+    protected InterceptingFunctions(Pkcs11Functions delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** The functions calls are forwarded to. */
+    protected final Pkcs11Functions delegate() {
+        return delegate;
+    }
+
+    /** Runs before {@code function} is called. */
+    protected abstract void beforeCall(Pkcs11Function function);
+
+    /** Runs after {@code function} returned {@code rv}; returns the {@code CK_RV} to hand to the caller. */
+    protected abstract long afterCall(Pkcs11Function function, long rv);
+
+    @Override
+    public Abi abi() {
+        return delegate.abi();
+    }
+
+    @Override
+    public int[] functionListVersion() {
+        return delegate.functionListVersion();
+    }
+
+    @Override
+    public boolean isSupported(Pkcs11Function function) {
+        return delegate.isSupported(function);
+    }
+''')
     enum_order = []
     for name, params in funcs:
         enum_order.append(name)
@@ -156,10 +199,21 @@ public abstract class ForwardingFunctions implements Pkcs11Functions {
                     % (name, jparams, name, "".join(", " + a for a in args)))
         fwd.append("\n    @Override\n    public long %s(%s) {\n        return delegate.%s(%s);\n    }\n"
                    % (name, jparams, name, ", ".join(n for _, n in params)))
+        icp.append(("\n    @Override\n    public long %s(%s) {\n"
+                    "        beforeCall(Pkcs11Function.%s);\n"
+                    "        long rv = Pkcs11Constants.CKR_GENERAL_ERROR;\n"
+                    "        try {\n"
+                    "            rv = delegate.%s(%s);\n"
+                    "        } finally {\n"
+                    "            rv = afterCall(Pkcs11Function.%s, rv);\n"
+                    "        }\n"
+                    "        return rv;\n"
+                    "    }\n") % (name, jparams, name, name, ", ".join(n for _, n in params), name))
     iface.append("}\n")
     impl.append("}\n")
     fwd.append("}\n")
-    outputs = {"ForwardingFunctions.java": fwd, "Pkcs11Functions.java": iface, "JnaFunctionList.java": impl}
+    icp.append("}\n")
+    outputs = {"InterceptingFunctions.java": icp, "ForwardingFunctions.java": fwd, "Pkcs11Functions.java": iface, "JnaFunctionList.java": impl}
     stale = []
     for fname, parts in outputs.items():
         path = os.path.join(OUT, fname)

@@ -5,9 +5,16 @@
  * <p>{@code io.p11j.sys} is the raw layer: the PKCS#11 2.40 and 3.0 function lists, structure
  * layouts and constants over JNA, correct for each platform's {@code CK_ULONG} width and packing.
  * It is a supported API for programs that want raw PKCS#11.
+ *
+ * <p>{@code io.p11j.wrapper} (with {@code .attribute} and {@code .mechanism}) is the safe layer on
+ * top: modules, slots, tokens, sessions, typed attributes and mechanisms, typed errors, a session
+ * pool. {@code io.p11j.wrapper.internal} is not exported.
  */
 module io.p11j {
     requires com.sun.jna;
 
     exports io.p11j.sys;
+    exports io.p11j.wrapper;
+    exports io.p11j.wrapper.attribute;
+    exports io.p11j.wrapper.mechanism;
 }

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.p11j.wrapper;
+
+import com.sun.jna.Memory;
+import io.p11j.sys.ModuleLoadException;
+import io.p11j.sys.Pkcs11Exception;
+import io.p11j.sys.Pkcs11Function;
+import io.p11j.sys.Pkcs11Functions;
+import io.p11j.sys.Structs;
+import io.p11j.sys.TwoCall;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static io.p11j.sys.Pkcs11Constants.CKF_DONT_BLOCK;
+import static io.p11j.sys.Pkcs11Constants.CKR_NO_EVENT;
+
+/**
+ * A PKCS#11 module, loaded and initialized: the entry point of the wrapper.
+ *
+ * <pre>{@code
+ * try (Pkcs11Module module = Pkcs11Module.open(Path.of("/usr/lib/softhsm/libsofthsm2.so"))) {
+ *     Token token = module.tokens().get(0);
+ *     try (Session s = token.openSession(true)) {
+ *         s.login(UserType.USER, pin);
+ *         byte[] sig = s.sign(Mechanism.of(CKM_SHA256_RSA_PKCS), key, data);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>PKCS#11 allows one {@code C_Initialize} per module per process, so every {@code Pkcs11Module}
+ * on the same file shares one initialized module (reference-counted): closing one handle does not
+ * pull the module from under the others; the last close calls {@code C_Finalize}, and only if this
+ * process initialized the module. Thread-safe.
+ */
+public final class Pkcs11Module implements AutoCloseable {
+
+    private final ModuleContext context;
+    private final Pkcs11Functions functions;
+    private volatile boolean closed;
+
+    private Pkcs11Module(ModuleContext context, Pkcs11Functions functions) {
+        this.context = context;
+        this.functions = functions;
+    }
+
+    /** Opens the module at {@code path} with default options. */
+    public static Pkcs11Module open(Path path) throws ModuleLoadException, Pkcs11Exception {
+        return open(path, ModuleOptions.defaults());
+    }
+
+    /**
+     * Opens the module at {@code path}: loads and initializes it, or shares it with the handles
+     * already open on it in this process.
+     */
+    public static Pkcs11Module open(Path path, ModuleOptions options) throws ModuleLoadException, Pkcs11Exception {
+        ModuleContext ctx = ModuleContext.acquire(path, options);
+        return new Pkcs11Module(ctx, options.decorator().apply(ctx.functions()));
+    }
+
+    /** The real path of the module file. */
+    public Path path() {
+        return context.path();
+    }
+
+    /** The raw functions (with this handle's decorator), for what the wrapper does not cover. */
+    public Pkcs11Functions functions() {
+        ensureOpen();
+        return functions;
+    }
+
+    /** The version of the function list in use: 3.0 where the module offers it, else its 2.x version. */
+    public Version functionListVersion() {
+        int[] v = functions.functionListVersion();
+        return new Version(v[0], v[1]);
+    }
+
+    /** {@code C_GetInfo}. */
+    public ModuleInfo info() throws Pkcs11Exception {
+        Memory m = Structs.CK_INFO.layout().allocate();
+        Pkcs11Errors.check(Pkcs11Function.C_GetInfo, functions().C_GetInfo(m));
+        return ModuleInfo.read(m);
+    }
+
+    /** {@code C_GetSlotList}: every slot, or only those with a token present. */
+    public List<Slot> slots(boolean tokenPresent) throws Pkcs11Exception {
+        byte present = (byte) (tokenPresent ? 1 : 0);
+        Pkcs11Functions f = functions();
+        long[] ids = TwoCall.ulongs(Pkcs11Function.C_GetSlotList, f.abi(), (buf, len) -> f.C_GetSlotList(present, buf, len));
+        List<Slot> out = new ArrayList<>(ids.length);
+        for (long id : ids) {
+            out.add(new Slot(this, id));
+        }
+        return out;
+    }
+
+    /** The tokens present, in slot order. */
+    public List<Token> tokens() throws Pkcs11Exception {
+        List<Token> out = new ArrayList<>();
+        for (Slot s : slots(true)) {
+            out.add(s.token());
+        }
+        return out;
+    }
+
+    /** The slot with {@code id} (not checked until used). */
+    public Slot slot(long id) {
+        return new Slot(this, id);
+    }
+
+    /**
+     * {@code C_WaitForSlotEvent} without blocking: the slot where a token was inserted or removed
+     * since the last call, if any. (Blocking waits are not offered: several modules, SoftHSM2
+     * among them, do not support them, and they cannot be interrupted short of {@code C_Finalize}.)
+     */
+    public Optional<Slot> pollSlotEvent() throws Pkcs11Exception {
+        Memory slot = new Memory(functions.abi().ulongSize());
+        slot.clear();
+        long rv = functions().C_WaitForSlotEvent(CKF_DONT_BLOCK, slot, null);
+        if (rv == CKR_NO_EVENT) {
+            return Optional.empty();
+        }
+        Pkcs11Errors.check(Pkcs11Function.C_WaitForSlotEvent, rv);
+        return Optional.of(new Slot(this, functions.abi().getULong(slot, 0)));
+    }
+
+    ModuleContext context() {
+        return context;
+    }
+
+    /** Releases this handle; the last handle on the module finalizes it. Idempotent. */
+    @Override
+    public void close() throws Pkcs11Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        context.release();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("module handle for " + context.path() + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Pkcs11Module[" + context.path() + ", function list " + functionListVersion() + "]";
+    }
+
+}

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.p11j.wrapper;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import io.p11j.sys.Abi;
+import io.p11j.sys.Pkcs11Exception;
+import io.p11j.sys.Pkcs11Function;
+import io.p11j.sys.Pkcs11Functions;
+import io.p11j.sys.Structs;
+import io.p11j.sys.TwoCall;
+import io.p11j.wrapper.attribute.AttributeCodec;
+import io.p11j.wrapper.attribute.AttributeType;
+import io.p11j.wrapper.attribute.AttributeValues;
+import io.p11j.wrapper.attribute.Template;
+import io.p11j.wrapper.internal.NativeArena;
+import io.p11j.wrapper.internal.Outputs;
+import io.p11j.wrapper.mechanism.Mechanism;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+import static io.p11j.sys.Pkcs11Constants.*;
+
+/**
+ * A PKCS#11 session: login, objects, and every cryptographic operation.
+ *
+ * <p>A session is used by one thread at a time (the PKCS#11 rule; {@link SessionPool} hands each
+ * session to one borrower). Close it when done; closing an already-dropped session is not an error.
+ * A session opened before the module was re-initialized is dead: its calls throw
+ * {@link Pkcs11Errors.SessionInvalidException} without reaching the module, because a new session may
+ * since have been given the same handle number.
+ *
+ * <p>Errors are typed {@link Pkcs11Exception}s (see {@link Pkcs11Errors}). A PIN passed in is
+ * encoded to UTF-8 for the call and those copies are wiped; the caller's {@code char[]} is the
+ * caller's to wipe. Single-part operations accept whole arrays; multi-part ones run
+ * {@code *Init}, {@code *Update} …, {@code *Final}.
+ */
+public final class Session implements AutoCloseable {
+
+    private final Token token;
+    private final Pkcs11Functions f;
+    private final long handle;
+    private final boolean readWrite;
+    private final long generation;
+    private boolean closed;
+
+    Session(Token token, long handle, boolean readWrite, long generation) {
+        this.token = token;
+        this.f = token.module().functions();
+        this.handle = handle;
+        this.readWrite = readWrite;
+        this.generation = generation;
+    }
+
+    public Token token() {
+        return token;
+    }
+
+    /** The {@code CK_SESSION_HANDLE}. */
+    public long handle() {
+        return handle;
+    }
+
+    public boolean isReadWrite() {
+        return readWrite;
+    }
+
+    /** Whether this session belongs to the module's current initialization (see class doc). */
+    public boolean isCurrent() {
+        return !closed && generation == token.module().context().generation();
+    }
+
+    private Pkcs11Functions fn() throws Pkcs11Exception {
+        if (closed) {
+            throw new IllegalStateException("session " + handle + " is closed");
+        }
+        if (generation != token.module().context().generation()) {
+            throw Pkcs11Errors.of(Pkcs11Function.C_GetSessionInfo, CKR_SESSION_HANDLE_INVALID);
+        }
+        return f;
+    }
+
+    private Abi abi() {
+        return f.abi();
+    }
+
+    // ---------------------------------------------------------------- session management
+
+    /** {@code C_GetSessionInfo}. */
+    public SessionInfo info() throws Pkcs11Exception {
+        Memory m = Structs.CK_SESSION_INFO.layout().allocate();
+        Pkcs11Errors.check(Pkcs11Function.C_GetSessionInfo, fn().C_GetSessionInfo(handle, m));
+        return SessionInfo.read(m);
+    }
+
+    /**
+     * {@code C_Login} with a PIN. {@code CKR_USER_ALREADY_LOGGED_IN} is success: login state is per
+     * token, shared by all sessions of the application.
+     */
+    public void login(UserType user, char[] pin) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            NativeArena.Bytes p = arena.utf8(pin);
+            long rv = fn().C_Login(handle, user.code(), p.memory(), p.length());
+            if (rv != CKR_USER_ALREADY_LOGGED_IN || user == UserType.CONTEXT_SPECIFIC) {
+                Pkcs11Errors.check(Pkcs11Function.C_Login, rv);
+            }
+        }
+    }
+
+    /** {@code C_Login} without a PIN, for tokens with a protected authentication path (PIN pad, biometrics). */
+    public void loginProtected(UserType user) throws Pkcs11Exception {
+        long rv = fn().C_Login(handle, user.code(), Pointer.NULL, 0);
+        if (rv != CKR_USER_ALREADY_LOGGED_IN || user == UserType.CONTEXT_SPECIFIC) {
+            Pkcs11Errors.check(Pkcs11Function.C_Login, rv);
+        }
+    }
+
+    /** {@code C_Logout}; not being logged in is not an error. */
+    public void logout() throws Pkcs11Exception {
+        long rv = fn().C_Logout(handle);
+        if (rv != CKR_USER_NOT_LOGGED_IN) {
+            Pkcs11Errors.check(Pkcs11Function.C_Logout, rv);
+        }
+    }
+
+    /** {@code C_InitPIN}: the SO sets the user PIN (the session must be logged in as SO). */
+    public void initPin(char[] userPin) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            NativeArena.Bytes p = arena.utf8(userPin);
+            Pkcs11Errors.check(Pkcs11Function.C_InitPIN, fn().C_InitPIN(handle, p.memory(), p.length()));
+        }
+    }
+
+    /** {@code C_SetPIN}: changes the PIN of whoever is logged in. */
+    public void setPin(char[] oldPin, char[] newPin) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            NativeArena.Bytes o = arena.utf8(oldPin);
+            NativeArena.Bytes n = arena.utf8(newPin);
+            Pkcs11Errors.check(Pkcs11Function.C_SetPIN,
+                    fn().C_SetPIN(handle, o.memory(), o.length(), n.memory(), n.length()));
+        }
+    }
+
+    /** {@code C_CloseSession}. Idempotent; a session the token already dropped closes quietly. */
+    @Override
+    public void close() throws Pkcs11Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (generation != token.module().context().generation()) {
+            return; // died with the old initialization
+        }
+        long rv = f.C_CloseSession(handle);
+        if (rv != CKR_SESSION_HANDLE_INVALID && rv != CKR_SESSION_CLOSED && rv != CKR_CRYPTOKI_NOT_INITIALIZED
+                && rv != CKR_DEVICE_REMOVED && rv != CKR_TOKEN_NOT_PRESENT) {
+            Pkcs11Errors.check(Pkcs11Function.C_CloseSession, rv);
+        }
+    }
+
+    // ---------------------------------------------------------------- objects
+
+    /** Starts a streamed search for objects matching {@code template}; close the search when done. */
+    public ObjectSearch find(Template template) throws Pkcs11Exception {
+        return new ObjectSearch(this, fn(), template);
+    }
+
+    /** Every object matching {@code template}. */
+    public List<Long> findAll(Template template) throws Pkcs11Exception {
+        List<Long> out = new ArrayList<>();
+        try (ObjectSearch s = find(template)) {
+            while (s.hasNext()) {
+                out.add(s.next());
+            }
+        }
+        return out;
+    }
+
+    /** The first object matching {@code template}, if any. */
+    public Optional<Long> findFirst(Template template) throws Pkcs11Exception {
+        try (ObjectSearch s = find(template)) {
+            return s.hasNext() ? Optional.of(s.next()) : Optional.empty();
+        }
+    }
+
+    /** {@code C_CreateObject}. */
+    public long createObject(Template template) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory h = arena.allocate(abi().ulongSize());
+            Pkcs11Errors.check(Pkcs11Function.C_CreateObject,
+                    fn().C_CreateObject(handle, AttributeCodec.encode(template, arena), template.size(), h));
+            return abi().getULong(h, 0);
+        }
+    }
+
+    /** {@code C_CopyObject}, with {@code changes} applied to the copy. */
+    public long copyObject(long object, Template changes) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory h = arena.allocate(abi().ulongSize());
+            Pkcs11Errors.check(Pkcs11Function.C_CopyObject,
+                    fn().C_CopyObject(handle, object, AttributeCodec.encode(changes, arena), changes.size(), h));
+            return abi().getULong(h, 0);
+        }
+    }
+
+    /** {@code C_DestroyObject}. */
+    public void destroyObject(long object) throws Pkcs11Exception {
+        Pkcs11Errors.check(Pkcs11Function.C_DestroyObject, fn().C_DestroyObject(handle, object));
+    }
+
+    /**
+     * {@code C_GetAttributeValue} of several attributes. A sensitive or absent attribute is reported
+     * as unavailable in the result; it does not fail the read of the others.
+     */
+    public AttributeValues getAttributes(long object, AttributeType<?>... types) throws Pkcs11Exception {
+        return AttributeCodec.read(fn(), handle, object, Arrays.asList(types));
+    }
+
+    /** One attribute, or empty when it is sensitive or absent. */
+    public <T> Optional<T> getAttribute(long object, AttributeType<T> type) throws Pkcs11Exception {
+        return getAttributes(object, type).get(type);
+    }
+
+    /** {@code C_SetAttributeValue}. */
+    public void setAttributes(long object, Template template) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pkcs11Errors.check(Pkcs11Function.C_SetAttributeValue,
+                    fn().C_SetAttributeValue(handle, object, AttributeCodec.encode(template, arena), template.size()));
+        }
+    }
+
+    // ---------------------------------------------------------------- sign / verify
+
+    /** Single-part {@code C_SignInit} + {@code C_Sign}. */
+    public byte[] sign(Mechanism mechanism, long key, byte[] data) throws Pkcs11Exception {
+        signInit(mechanism, key);
+        return signRest(data);
+    }
+
+    private byte[] signRest(byte[] data) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory in = arena.bytes(data);
+            return Outputs.bytes(Pkcs11Function.C_Sign, arena, 512, (out, len) -> f.C_Sign(handle, in, data.length, out, len));
+        }
+    }
+
+    public void signInit(Mechanism mechanism, long key) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pkcs11Errors.check(Pkcs11Function.C_SignInit, fn().C_SignInit(handle, mechanism.encode(arena), key));
+        }
+    }
+
+    /** {@code C_Sign} after {@link #signInit} and, for keys that need it, a context-specific login. */
+    public byte[] signAfterInit(byte[] data) throws Pkcs11Exception {
+        fn();
+        return signRest(data);
+    }
+
+    public void signUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pkcs11Errors.check(Pkcs11Function.C_SignUpdate, fn().C_SignUpdate(handle, arena.bytes(data, offset, length), length));
+        }
+    }
+
+    public byte[] signFinal() throws Pkcs11Exception {
+        Pkcs11Functions fx = fn();
+        try (NativeArena arena = new NativeArena(abi())) {
+            return Outputs.bytes(Pkcs11Function.C_SignFinal, arena, 512, (out, len) -> fx.C_SignFinal(handle, out, len));
+        }
+    }
+
+    /**
+     * Single-part verification. An invalid signature (or one of the wrong length) is {@code false},
+     * not an exception.
+     */
+    public boolean verify(Mechanism mechanism, long key, byte[] data, byte[] signature) throws Pkcs11Exception {
+        verifyInit(mechanism, key);
+        try (NativeArena arena = new NativeArena(abi())) {
+            long rv = f.C_Verify(handle, arena.bytes(data), data.length, arena.bytes(signature), signature.length);
+            return verdict(Pkcs11Function.C_Verify, rv);
+        }
+    }
+
+    public void verifyInit(Mechanism mechanism, long key) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pkcs11Errors.check(Pkcs11Function.C_VerifyInit, fn().C_VerifyInit(handle, mechanism.encode(arena), key));
+        }
+    }
+
+    public void verifyUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pkcs11Errors.check(Pkcs11Function.C_VerifyUpdate, fn().C_VerifyUpdate(handle, arena.bytes(data, offset, length), length));
+        }
+    }
+
+    public boolean verifyFinal(byte[] signature) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            return verdict(Pkcs11Function.C_VerifyFinal, fn().C_VerifyFinal(handle, arena.bytes(signature), signature.length));
+        }
+    }
+
+    private static boolean verdict(Pkcs11Function function, long rv) throws Pkcs11Exception {
+        if (rv == CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE) {
+            return false;
+        }
+        Pkcs11Errors.check(function, rv);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- encrypt / decrypt
+
+    /** Single-part {@code C_EncryptInit} + {@code C_Encrypt}. */
+    public byte[] encrypt(Mechanism mechanism, long key, byte[] data) throws Pkcs11Exception {
+        encryptInit(mechanism, key);
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory in = arena.bytes(data);
+            return Outputs.bytes(Pkcs11Function.C_Encrypt, arena, data.length + 64L,
+                    (out, len) -> f.C_Encrypt(handle, in, data.length, out, len));
+        }
+    }
+
+    public void encryptInit(Mechanism mechanism, long key) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pkcs11Errors.check(Pkcs11Function.C_EncryptInit, fn().C_EncryptInit(handle, mechanism.encode(arena), key));
+        }
+    }
+
+    public byte[] encryptUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
+        Pkcs11Functions fx = fn();
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory in = arena.bytes(data, offset, length);
+            return Outputs.bytes(Pkcs11Function.C_EncryptUpdate, arena, length + 64L,
+                    (out, len) -> fx.C_EncryptUpdate(handle, in, length, out, len));
+        }
+    }
+
+    public byte[] encryptFinal() throws Pkcs11Exception {
+        Pkcs11Functions fx = fn();
+        try (NativeArena arena = new NativeArena(abi())) {
+            return Outputs.bytes(Pkcs11Function.C_EncryptFinal, arena, 64, (out, len) -> fx.C_EncryptFinal(handle, out, len));
+        }
+    }
+
+    /** Single-part {@code C_DecryptInit} + {@code C_Decrypt}. */
+    public byte[] decrypt(Mechanism mechanism, long key, byte[] data) throws Pkcs11Exception {
+        decryptInit(mechanism, key);
+        return decryptAfterInit(data);
+    }
+
+    /** {@code C_Decrypt} after {@link #decryptInit} and, for keys that need it, a context-specific login. */
+    public byte[] decryptAfterInit(byte[] data) throws Pkcs11Exception {
+        Pkcs11Functions fx = fn();
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory in = arena.bytes(data);
+            return Outputs.bytes(Pkcs11Function.C_Decrypt, arena, data.length + 64L,
+                    (out, len) -> fx.C_Decrypt(handle, in, data.length, out, len));
+        }
+    }
+
+    public void decryptInit(Mechanism mechanism, long key) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pkcs11Errors.check(Pkcs11Function.C_DecryptInit, fn().C_DecryptInit(handle, mechanism.encode(arena), key));
+        }
+    }
+
+    public byte[] decryptUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
+        Pkcs11Functions fx = fn();
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory in = arena.bytes(data, offset, length);
+            return Outputs.bytes(Pkcs11Function.C_DecryptUpdate, arena, length + 64L,
+                    (out, len) -> fx.C_DecryptUpdate(handle, in, length, out, len));
+        }
+    }
+
+    public byte[] decryptFinal() throws Pkcs11Exception {
+        Pkcs11Functions fx = fn();
+        try (NativeArena arena = new NativeArena(abi())) {
+            return Outputs.bytes(Pkcs11Function.C_DecryptFinal, arena, 64, (out, len) -> fx.C_DecryptFinal(handle, out, len));
+        }
+    }
+
+    // ---------------------------------------------------------------- digest
+
+    /** Single-part {@code C_DigestInit} + {@code C_Digest}. */
+    public byte[] digest(Mechanism mechanism, byte[] data) throws Pkcs11Exception {
+        digestInit(mechanism);
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory in = arena.bytes(data);
+            return Outputs.bytes(Pkcs11Function.C_Digest, arena, 64, (out, len) -> f.C_Digest(handle, in, data.length, out, len));
+        }
+    }
+
+    public void digestInit(Mechanism mechanism) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pkcs11Errors.check(Pkcs11Function.C_DigestInit, fn().C_DigestInit(handle, mechanism.encode(arena)));
+        }
+    }
+
+    public void digestUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pkcs11Errors.check(Pkcs11Function.C_DigestUpdate, fn().C_DigestUpdate(handle, arena.bytes(data, offset, length), length));
+        }
+    }
+
+    /** {@code C_DigestKey}: digests a secret key's value without it leaving the token. */
+    public void digestKey(long key) throws Pkcs11Exception {
+        Pkcs11Errors.check(Pkcs11Function.C_DigestKey, fn().C_DigestKey(handle, key));
+    }
+
+    public byte[] digestFinal() throws Pkcs11Exception {
+        Pkcs11Functions fx = fn();
+        try (NativeArena arena = new NativeArena(abi())) {
+            return Outputs.bytes(Pkcs11Function.C_DigestFinal, arena, 64, (out, len) -> fx.C_DigestFinal(handle, out, len));
+        }
+    }
+
+    // ---------------------------------------------------------------- keys
+
+    /** {@code C_GenerateKey}. */
+    public long generateKey(Mechanism mechanism, Template template) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory h = arena.allocate(abi().ulongSize());
+            Pkcs11Errors.check(Pkcs11Function.C_GenerateKey, fn().C_GenerateKey(handle, mechanism.encode(arena),
+                    AttributeCodec.encode(template, arena), template.size(), h));
+            return abi().getULong(h, 0);
+        }
+    }
+
+    /** {@code C_GenerateKeyPair}. */
+    public KeyPairHandles generateKeyPair(Mechanism mechanism, Template publicKey, Template privateKey)
+            throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory pub = arena.allocate(abi().ulongSize());
+            Memory priv = arena.allocate(abi().ulongSize());
+            Pkcs11Errors.check(Pkcs11Function.C_GenerateKeyPair, fn().C_GenerateKeyPair(handle, mechanism.encode(arena),
+                    AttributeCodec.encode(publicKey, arena), publicKey.size(),
+                    AttributeCodec.encode(privateKey, arena), privateKey.size(), pub, priv));
+            return new KeyPairHandles(abi().getULong(pub, 0), abi().getULong(priv, 0));
+        }
+    }
+
+    /** {@code C_WrapKey}: {@code key} encrypted under {@code wrappingKey}. */
+    public byte[] wrapKey(Mechanism mechanism, long wrappingKey, long key) throws Pkcs11Exception {
+        Pkcs11Functions fx = fn();
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pointer m = mechanism.encode(arena);
+            return TwoCall.bytes(Pkcs11Function.C_WrapKey, abi(), (out, len) -> fx.C_WrapKey(handle, m, wrappingKey, key, out, len));
+        }
+    }
+
+    /** {@code C_UnwrapKey}: a new key object from {@code wrapped}, with {@code template}'s attributes. */
+    public long unwrapKey(Mechanism mechanism, long unwrappingKey, byte[] wrapped, Template template)
+            throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory h = arena.allocate(abi().ulongSize());
+            Pkcs11Errors.check(Pkcs11Function.C_UnwrapKey, fn().C_UnwrapKey(handle, mechanism.encode(arena), unwrappingKey,
+                    arena.bytes(wrapped), wrapped.length, AttributeCodec.encode(template, arena), template.size(), h));
+            return abi().getULong(h, 0);
+        }
+    }
+
+    /** {@code C_DeriveKey}. */
+    public long deriveKey(Mechanism mechanism, long baseKey, Template template) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory h = arena.allocate(abi().ulongSize());
+            Pkcs11Errors.check(Pkcs11Function.C_DeriveKey, fn().C_DeriveKey(handle, mechanism.encode(arena), baseKey,
+                    AttributeCodec.encode(template, arena), template.size(), h));
+            return abi().getULong(h, 0);
+        }
+    }
+
+    // ---------------------------------------------------------------- random
+
+    /** {@code C_GenerateRandom} of {@code length} bytes. */
+    public byte[] generateRandom(int length) throws Pkcs11Exception {
+        byte[] out = new byte[length];
+        generateRandom(out);
+        return out;
+    }
+
+    /** Fills {@code out} with {@code C_GenerateRandom}. */
+    public void generateRandom(byte[] out) throws Pkcs11Exception {
+        if (out.length == 0) {
+            return;
+        }
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory m = arena.allocate(out.length);
+            Pkcs11Errors.check(Pkcs11Function.C_GenerateRandom, fn().C_GenerateRandom(handle, m, out.length));
+            m.read(0, out, 0, out.length);
+        }
+    }
+
+    /** {@code C_SeedRandom}. */
+    public void seedRandom(byte[] seed) throws Pkcs11Exception {
+        try (NativeArena arena = new NativeArena(abi())) {
+            Pkcs11Errors.check(Pkcs11Function.C_SeedRandom, fn().C_SeedRandom(handle, arena.bytes(seed), seed.length));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + handle + " on slot " + token.slot().id() + (readWrite ? ", rw" : ", ro") + (closed ? ", closed" : "") + "]";
+    }
+}
