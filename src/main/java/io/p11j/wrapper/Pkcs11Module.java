@@ -71,6 +71,16 @@ public final class Pkcs11Module implements AutoCloseable {
         return functions;
     }
 
+    /** The sys-layer library under this module (shared by every handle on the same file). */
+    public io.p11j.sys.Pkcs11Library library() {
+        return context.library();
+    }
+
+    /** Whether this process initialized the module (so a recovery may finalize and re-initialize it). */
+    public boolean ownsInitialization() {
+        return context.ownsInitialization();
+    }
+
     /** The version of the function list in use: 3.0 where the module offers it, else its 2.x version. */
     public Version functionListVersion() {
         int[] v = functions.functionListVersion();

@@ -161,6 +161,14 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Forgets a session the token has already dropped, without {@code C_CloseSession}: its handle
+     * number may by now belong to a new session, which a close would end.
+     */
+    void abandon() {
+        closed = true;
+    }
+
     // ---------------------------------------------------------------- objects
 
     /** Starts a streamed search for objects matching {@code template}; close the search when done. */

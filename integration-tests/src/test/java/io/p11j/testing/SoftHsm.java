@@ -4,6 +4,7 @@ package io.p11j.testing;
 import io.p11j.sys.ModuleLoadException;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.sys.Pkcs11Library;
+import io.p11j.wrapper.Pkcs11Module;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,13 +48,13 @@ public final class SoftHsm {
     private final Path modulePath;
     private final Path configFile;
     private final Path tokenDir;
-    private final Pkcs11Library library;
+    private final Pkcs11Module module;
 
-    private SoftHsm(Path modulePath, Path configFile, Path tokenDir, Pkcs11Library library) {
+    private SoftHsm(Path modulePath, Path configFile, Path tokenDir, Pkcs11Module module) {
         this.modulePath = modulePath;
         this.configFile = configFile;
         this.tokenDir = tokenDir;
-        this.library = library;
+        this.module = module;
     }
 
     /** The JVM's SoftHSM2, set up and initialized on first use. */
@@ -113,9 +114,9 @@ public final class SoftHsm {
         }, "softhsm-token-cleanup"));
         Path module = findModule();
         try {
-            Pkcs11Library lib = Pkcs11Library.load(module);
-            lib.initialize(null);
-            return new SoftHsm(module, configFile, tokenDir, lib);
+            // Opened through the wrapper and held for the JVM's life: every Pkcs11Module a test opens on
+            // the same file shares this initialization, which the wrapper owns (so recovery may re-initialize).
+            return new SoftHsm(module, configFile, tokenDir, Pkcs11Module.open(module));
         } catch (ModuleLoadException | Pkcs11Exception e) {
             throw new IllegalStateException("cannot start SoftHSM2 from " + module + ": " + e.getMessage(), e);
         }
@@ -144,8 +145,13 @@ public final class SoftHsm {
         return tokenDir;
     }
 
-    /** The module, loaded and initialized for this JVM. */
+    /** The module's sys-layer library, loaded and initialized for this JVM. */
     public Pkcs11Library library() {
-        return library;
+        return module.library();
+    }
+
+    /** The wrapper's handle on the module, open for the JVM's life. */
+    public Pkcs11Module module() {
+        return module;
     }
 }
