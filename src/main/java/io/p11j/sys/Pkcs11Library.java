@@ -244,6 +244,14 @@ public final class Pkcs11Library {
      * @throws Pkcs11Exception any other {@code CK_RV}
      */
     public Initialization initialize(String reserved) throws Pkcs11Exception {
+        return initialize(reserved, functions);
+    }
+
+    /**
+     * {@link #initialize(String)} with the call made through {@code via}: a decorator of this
+     * library's functions (a tracing or fault-injecting layer that must see re-initializations).
+     */
+    public Initialization initialize(String reserved, Pkcs11Functions via) throws Pkcs11Exception {
         StructLayout layout = Structs.CK_C_INITIALIZE_ARGS.layout(functions.abi());
         // One zeroed pointer beyond the standard structure: NSS's CK_C_INITIALIZE_ARGS has a
         // seventh member (its standard pReserved is named LibraryParameters) and reads it.
@@ -259,7 +267,7 @@ public final class Pkcs11Library {
             layout.field("pReserved").setPointer(args, reservedString);
         }
         synchronized (initLock) {
-            long rv = functions.C_Initialize(args);
+            long rv = via.C_Initialize(args);
             // Only the native pointer in args refers to the string: keep the Memory (and its native
             // block, which JNA frees when the Memory is collected) alive until the module has read it.
             java.lang.ref.Reference.reachabilityFence(reservedString);

@@ -118,11 +118,14 @@ final class ModuleContext {
 
     /**
      * {@code C_Finalize} then {@code C_Initialize}, unless another caller already did so since
-     * {@code seenGeneration}. Waits at most {@code timeoutMillis} for calls in flight to finish.
+     * {@code seenGeneration}. Waits at most {@code timeoutMillis} for calls in flight to finish. The
+     * two calls go through {@code via}, the caller's (possibly decorated) functions, so that tracing
+     * and fault-injecting layers see them; the write lock held here lets them take the read lock.
      *
      * @return the generation after the call
      */
-    long reinitialize(long seenGeneration, long timeoutMillis) throws Pkcs11Exception, InterruptedException {
+    long reinitialize(long seenGeneration, long timeoutMillis, Pkcs11Functions via)
+            throws Pkcs11Exception, InterruptedException {
         if (!ownsInitialization()) {
             throw new IllegalStateException(path + " was initialized by another part of this process;"
                     + " it is not ours to finalize and re-initialize");
@@ -135,8 +138,8 @@ final class ModuleContext {
             if (generation.get() != seenGeneration) {
                 return generation.get(); // someone else recovered the module meanwhile
             }
-            library.functions().C_Finalize(com.sun.jna.Pointer.NULL); // whatever it answers, start afresh
-            Pkcs11Library.Initialization init = library.initialize(reserved);
+            via.C_Finalize(com.sun.jna.Pointer.NULL); // whatever it answers, start afresh
+            Pkcs11Library.Initialization init = library.initialize(reserved, via);
             if (init != Pkcs11Library.Initialization.INITIALIZED) {
                 throw new IllegalStateException(path + " was initialized elsewhere during recovery");
             }

@@ -75,6 +75,10 @@ public final class Pkcs11Errors {
         PinIncorrectException(Pkcs11Function f, long rv) {
             super(f, rv);
         }
+
+        PinIncorrectException(Pkcs11Function f, long rv, String context) {
+            super(f, rv, context);
+        }
     }
 
     /** The PIN is locked or expired: no login until an SO acts. */

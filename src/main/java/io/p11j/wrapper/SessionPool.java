@@ -284,7 +284,7 @@ public final class SessionPool implements AutoCloseable {
                 byte[] digest = digest(pin);
                 synchronized (lock) {
                     if (rejectedPin != null && MessageDigest.isEqual(rejectedPin, digest)) {
-                        throw new Pkcs11Exception(Pkcs11Function.C_Login, CKR_PIN_INCORRECT,
+                        throw new Pkcs11Errors.PinIncorrectException(Pkcs11Function.C_Login, CKR_PIN_INCORRECT,
                                 "not sent again: the token rejected this PIN before (give a new one with login)");
                     }
                 }
@@ -325,7 +325,9 @@ public final class SessionPool implements AutoCloseable {
     // ---------------------------------------------------------------- recovery
 
     private static boolean isRecoverable(long rv) {
-        return Pkcs11Errors.isSessionLost(rv) || rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_GENERAL_ERROR;
+        // CKR_SLOT_ID_INVALID: the token moved to another slot (a re-initialized module renumbers them).
+        return Pkcs11Errors.isSessionLost(rv) || rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_GENERAL_ERROR
+                || rv == CKR_SLOT_ID_INVALID;
     }
 
     private static boolean isSessionFatal(long rv) {
@@ -343,8 +345,13 @@ public final class SessionPool implements AutoCloseable {
             return true;
         }
         if (e.rv() == CKR_OBJECT_HANDLE_INVALID || e.rv() == CKR_KEY_HANDLE_INVALID) {
-            // A vanished object on a healthy token is the caller's problem; on a failing one, recover.
+            // A vanished object on a healthy token is the caller's problem. But a token that logged
+            // everyone out hides private objects (SoftHSM2 then answers OBJECT_HANDLE_INVALID), and a
+            // failing token loses its objects: in those cases, recover.
             try {
+                if (pins != null && !s.info().state().userLoggedIn()) {
+                    return true;
+                }
                 s.token().info();
                 return false;
             } catch (Pkcs11Exception health) {
@@ -385,7 +392,8 @@ public final class SessionPool implements AutoCloseable {
                                     + " so it cannot be re-initialized here", last);
                         }
                         long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                        module.context().reinitialize(module.context().generation(), Math.max(remaining, 1));
+                        module.context().reinitialize(module.context().generation(), Math.max(remaining, 1),
+                                module.functions());
                         reinitialize = false;
                     }
                     Token found = locate();

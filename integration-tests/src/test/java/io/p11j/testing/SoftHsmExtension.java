@@ -95,15 +95,16 @@ public final class SoftHsmExtension implements BeforeAllCallback, AfterAllCallba
     /** Destroys every object on the token and closes its sessions. */
     public static void emptyToken(TestToken token) throws Pkcs11Exception {
         Pkcs11Functions f = token.functions();
-        Sys.check(Pkcs11Function.C_CloseAllSessions, f.C_CloseAllSessions(token.slotId()));
-        long session = Sys.openSession(f, token.slotId(), true);
+        long slot = slotOf(f, token.label()); // a test may have re-initialized the module, which renumbers slots
+        Sys.check(Pkcs11Function.C_CloseAllSessions, f.C_CloseAllSessions(slot));
+        long session = Sys.openSession(f, slot, true);
         try {
             Sys.login(f, session, CKU_USER, token.userPinChars());
             for (long h : Sys.findObjects(f, session, new Template())) {
                 Sys.check(Pkcs11Function.C_DestroyObject, f.C_DestroyObject(session, h));
             }
         } finally {
-            f.C_CloseAllSessions(token.slotId());
+            f.C_CloseAllSessions(slot);
         }
     }
 
@@ -118,7 +119,7 @@ public final class SoftHsmExtension implements BeforeAllCallback, AfterAllCallba
     }
 
     /** SoftHSM2 may move a token to another slot when it is initialized: find it again by label. */
-    private static long slotOf(Pkcs11Functions f, String label) throws Pkcs11Exception {
+    public static long slotOf(Pkcs11Functions f, String label) throws Pkcs11Exception {
         for (long slot : Sys.slots(f, true)) {
             Memory info = Sys.tokenInfo(f, slot);
             if ((Sys.tokenFlags(info) & CKF_TOKEN_INITIALIZED) != 0 && Sys.tokenLabel(info).equals(label)) {
