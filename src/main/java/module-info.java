@@ -14,6 +14,7 @@ module io.p11j {
     requires com.sun.jna;
 
     exports io.p11j.sys;
+    exports io.p11j.uri;
     exports io.p11j.wrapper;
     exports io.p11j.wrapper.attribute;
     exports io.p11j.wrapper.mechanism;
