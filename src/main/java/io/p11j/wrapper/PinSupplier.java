@@ -61,6 +61,29 @@ public interface PinSupplier extends AutoCloseable {
         };
     }
 
+    /**
+     * The PIN a {@code pkcs11:} URI carries: its {@code pin-source}, read again at every login (so an
+     * updated file is picked up), or its {@code pin-value}, held like {@link #of(char[])}. Empty when
+     * the URI has neither.
+     */
+    static java.util.Optional<PinSupplier> fromUri(io.p11j.uri.Pkcs11Uri uri) throws io.p11j.uri.PinSourceException {
+        java.util.Optional<io.p11j.uri.PinSource> source = io.p11j.uri.PinSource.of(uri);
+        if (source.isPresent()) {
+            io.p11j.uri.PinSource s = source.get();
+            return java.util.Optional.of(s::readPin);
+        }
+        java.util.Optional<char[]> value = uri.pinValue();
+        if (value.isPresent()) {
+            char[] v = value.get();
+            try {
+                return java.util.Optional.of(of(v));
+            } finally {
+                Arrays.fill(v, '\0');
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** No PIN: log in through the token's protected authentication path. */
     static PinSupplier protectedAuthenticationPath() {
         return () -> null;

@@ -8,6 +8,9 @@ import io.p11j.sys.Pkcs11Function;
 import io.p11j.sys.Pkcs11Functions;
 import io.p11j.sys.Structs;
 import io.p11j.sys.TwoCall;
+import io.p11j.uri.ModuleAllowList;
+import io.p11j.uri.ModuleNotAllowedException;
+import io.p11j.uri.Pkcs11Uri;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -113,6 +116,64 @@ public final class Pkcs11Module implements AutoCloseable {
             out.add(s.token());
         }
         return out;
+    }
+
+    /**
+     * The tokens present that {@code uri} matches: every module, slot and token attribute it names
+     * must match (token fields trimmed of their padding); {@code pkcs11:} matches all; a URI with a
+     * path attribute this code does not know matches none (failing closed, as p11-kit does).
+     * Object attributes are ignored here.
+     */
+    public List<Token> tokens(Pkcs11Uri uri) throws Pkcs11Exception {
+        List<Token> out = new ArrayList<>();
+        if (!uri.matchesModule(uriInfo(info()))) {
+            return out;
+        }
+        for (Slot slot : slots(true)) {
+            SlotInfo si = slot.info();
+            if (!uri.matchesSlot(new Pkcs11Uri.SlotInfo(slot.id(), si.manufacturerId(), si.description()))) {
+                continue;
+            }
+            Token t = slot.token();
+            TokenInfo ti;
+            try {
+                ti = t.info();
+            } catch (Pkcs11Exception e) {
+                continue; // a token that cannot describe itself matches nothing
+            }
+            if (uri.matchesToken(Token.uriInfo(ti))) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /** The module's own {@code pkcs11:} URI: library manufacturer, description and version. */
+    public Pkcs11Uri uri() throws Pkcs11Exception {
+        ModuleInfo i = info();
+        return Pkcs11Uri.builder().libraryManufacturer(i.manufacturerId()).libraryDescription(i.libraryDescription())
+                .libraryVersion(new Pkcs11Uri.LibraryVersion(i.libraryVersion().major(), i.libraryVersion().minor()))
+                .build();
+    }
+
+    private static Pkcs11Uri.ModuleInfo uriInfo(ModuleInfo i) {
+        return new Pkcs11Uri.ModuleInfo(i.manufacturerId(), i.libraryDescription(),
+                new Pkcs11Uri.LibraryVersion(i.libraryVersion().major(), i.libraryVersion().minor()));
+    }
+
+    /**
+     * Opens the module a {@code pkcs11:} URI names ({@code module-path}, else {@code module-name}),
+     * if {@code allowList} allows it: a URI from outside must not make the process load an arbitrary
+     * library.
+     *
+     * @throws ModuleNotAllowedException the module is not on the allow-list (or unknown)
+     * @throws IllegalArgumentException the URI names no module
+     */
+    public static Pkcs11Module open(Pkcs11Uri uri, ModuleAllowList allowList, ModuleOptions options)
+            throws ModuleNotAllowedException, ModuleLoadException, Pkcs11Exception {
+        Path path = allowList.resolve(uri).orElseThrow(() ->
+                new IllegalArgumentException("the URI names no module (module-path or module-name): " + uri));
+        return open(path, options);
     }
 
     /** The slot with {@code id} (not checked until used). */

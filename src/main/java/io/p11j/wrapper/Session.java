@@ -9,6 +9,7 @@ import io.p11j.sys.Pkcs11Function;
 import io.p11j.sys.Pkcs11Functions;
 import io.p11j.sys.Structs;
 import io.p11j.sys.TwoCall;
+import io.p11j.uri.Pkcs11Uri;
 import io.p11j.wrapper.attribute.AttributeCodec;
 import io.p11j.wrapper.attribute.AttributeType;
 import io.p11j.wrapper.attribute.AttributeValues;
@@ -185,6 +186,39 @@ public final class Session implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * Every object matching the object attributes of {@code uri} ({@code object} = label,
+     * {@code type} = class, {@code id}); a URI with a path attribute this code does not know
+     * matches none. The URI's token attributes are not checked here: this session is on one token.
+     */
+    public List<Long> findAll(Pkcs11Uri uri) throws Pkcs11Exception {
+        if (uri.hasUnrecognizedPathAttributes()) {
+            return new ArrayList<>();
+        }
+        Template.Builder t = Template.builder();
+        uri.object().ifPresent(t::label);
+        uri.type().ifPresent(type -> t.objectClass(type.objectClass()));
+        uri.id().ifPresent(t::id);
+        return findAll(t.build());
+    }
+
+    /**
+     * The {@code pkcs11:} URI of an object: this token's attributes, and the object's label,
+     * type and id, so that a user can copy the exact URI of a key.
+     */
+    public Pkcs11Uri uriOf(long object) throws Pkcs11Exception {
+        AttributeValues v = getAttributes(object, AttributeType.CLASS, AttributeType.LABEL, AttributeType.ID);
+        Pkcs11Uri.Type type = null;
+        long cls = v.require(AttributeType.CLASS);
+        for (Pkcs11Uri.Type t : Pkcs11Uri.Type.values()) {
+            if (t.objectClass() == cls) {
+                type = t;
+            }
+        }
+        return Pkcs11Uri.forObject(Token.uriInfo(token.info()),
+                new Pkcs11Uri.ObjectInfo(v.get(AttributeType.LABEL).orElse(null), type, v.get(AttributeType.ID).orElse(null)));
     }
 
     /** The first object matching {@code template}, if any. */

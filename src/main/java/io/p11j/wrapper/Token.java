@@ -9,6 +9,7 @@ import io.p11j.sys.Pkcs11Functions;
 import io.p11j.sys.StructLayout;
 import io.p11j.sys.Structs;
 import io.p11j.sys.TwoCall;
+import io.p11j.uri.Pkcs11Uri;
 import io.p11j.wrapper.internal.NativeArena;
 
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,15 @@ public final class Token {
         Memory m = Structs.CK_TOKEN_INFO.layout().allocate();
         Pkcs11Errors.check(Pkcs11Function.C_GetTokenInfo, module().functions().C_GetTokenInfo(slot.id(), m));
         return TokenInfo.read(m);
+    }
+
+    /** This token's {@code pkcs11:} URI: label, manufacturer, model and serial, as {@code p11tool --list-tokens} prints. */
+    public Pkcs11Uri uri() throws Pkcs11Exception {
+        return Pkcs11Uri.forToken(uriInfo(info()));
+    }
+
+    static Pkcs11Uri.TokenInfo uriInfo(TokenInfo i) {
+        return new Pkcs11Uri.TokenInfo(i.label(), i.manufacturerId(), i.model(), i.serialNumber());
     }
 
     /** {@code C_GetMechanismList}. */
