@@ -87,10 +87,15 @@ public final class SessionPool implements AutoCloseable {
 
     /**
      * A pool on {@code token}. With a {@code pins} supplier the user is logged in right away, so a
-     * wrong PIN fails here; with null, sessions stay public.
+     * wrong PIN fails here; with null, sessions stay public — unless the token has a protected
+     * authentication path and requires login, in which case the pool logs in without a PIN.
      */
     public static SessionPool open(Token token, PoolConfig config, PinSupplier pins) throws Pkcs11Exception {
-        SessionPool pool = new SessionPool(token, token.info(), config, pins);
+        TokenInfo info = token.info();
+        if (pins == null && info.has(TokenFlag.PROTECTED_AUTHENTICATION_PATH) && info.has(TokenFlag.LOGIN_REQUIRED)) {
+            pins = PinSupplier.protectedAuthenticationPath(); // the PIN pad asks; no PIN passes through us
+        }
+        SessionPool pool = new SessionPool(token, info, config, pins);
         if (pins != null) {
             try (PooledSession s = pool.borrow()) {
                 s.session(); // borrow logged in
