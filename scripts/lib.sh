@@ -6,7 +6,7 @@
 
 P11J_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# "what to check:Debian package" — a path or a command per package.
+# "what to check:Debian package" — a path (a glob matches any multiarch directory) or a command per package.
 P11J_REQUIREMENTS=(
   "cmd:java:openjdk-17-jdk-headless"
   "cmd:javac:openjdk-17-jdk-headless"
@@ -18,6 +18,10 @@ P11J_REQUIREMENTS=(
   "file:/usr/include/nss/pkcs11t.h:libnss3-dev"
   "cmd:certutil:libnss3-tools"
   "cmd:python3:python3"
+  # P11KitServerRecoveryForkedIT: a p11-kit server (run in its own session by setsid) and its client module.
+  "cmd:p11-kit:p11-kit"
+  "file:/usr/lib/*/pkcs11/p11-kit-client.so:p11-kit-modules"
+  "cmd:setsid:util-linux"
 )
 
 p11j_missing_packages() {
@@ -26,7 +30,7 @@ p11j_missing_packages() {
     IFS=: read -r kind what pkg <<<"$req"
     case "$kind" in
       cmd) command -v "$what" >/dev/null 2>&1 || missing+=("$pkg") ;;
-      file) [ -e "$what" ] || missing+=("$pkg") ;;
+      file) compgen -G "$what" >/dev/null || missing+=("$pkg") ;;
     esac
   done
   # NSS's softokn (PKCS#11 3.0 tests) comes with libnss3.

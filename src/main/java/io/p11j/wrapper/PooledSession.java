@@ -25,6 +25,11 @@ public final class PooledSession implements AutoCloseable {
         return session;
     }
 
+    /** The pool's epoch when the session was borrowed. */
+    long epoch() {
+        return epoch;
+    }
+
     /** Close the session instead of reusing it (it is broken, or holds an operation that cannot be ended). */
     public void discard() {
         discard = true;

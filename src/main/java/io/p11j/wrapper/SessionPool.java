@@ -35,7 +35,10 @@ import static io.p11j.sys.Pkcs11Constants.*;
  * the work once more. Recovery escalates only as far as needed: reopen a session on the token,
  * found again by label and serial (slot ids change); if the module itself still fails, finalize and
  * re-initialize it (only when this process initialized it; every other user of the module sees its
- * sessions end and recovers in turn); then log in again, asking the {@code PinSupplier} again.
+ * sessions end and recovers in turn), and once it failed, again at each retry while it does not list
+ * the token (many modules list their tokens only at {@code C_Initialize}); then log in again, asking
+ * the {@code PinSupplier} again. A pool whose module was re-initialized by anyone also logs in again
+ * and finds its objects again.
  * Key handles held as {@link ObjectRef}s are found again by class, id and label. A caller waits at
  * most {@link PoolConfig#recoveryTimeout()}, then gets a {@link TokenUnavailableException}.
  *
@@ -67,6 +70,8 @@ public final class SessionPool implements AutoCloseable {
 
     private volatile Token token;
     private volatile long epoch;
+    private long epochGeneration; // the module initialization the current epoch belongs to (guarded by lock)
+    private boolean moduleFailing; // a module-level failure, and no recovery has succeeded since (guarded by recovery)
     private volatile PinSupplier pins;
     private long loggedInEpoch = -1;
     private byte[] rejectedPin;
@@ -82,6 +87,7 @@ public final class SessionPool implements AutoCloseable {
         this.maxSessions = tokenMax > 0 ? (int) Math.min(config.maxSessions(), tokenMax) : config.maxSessions();
         this.permits = new Semaphore(maxSessions, true);
         this.pins = pins;
+        this.epochGeneration = module.context().generation();
         new SecureRandom().nextBytes(pinSalt);
     }
 
@@ -117,9 +123,30 @@ public final class SessionPool implements AutoCloseable {
         return maxSessions;
     }
 
-    /** Increases with each recovery; handles from an earlier epoch may be stale. */
+    /**
+     * Increases with each recovery, and whenever the module was re-initialized (by any user in this
+     * process); handles from an earlier epoch may be stale.
+     */
     public long epoch() {
-        return epoch;
+        return currentEpoch();
+    }
+
+    /**
+     * The epoch, after starting a new one if the module was re-initialized since the current one
+     * began — by a recovery of this pool that then failed to find the token, or by another pool on the
+     * same module: the sessions, the login and the object handles of the old initialization are gone,
+     * and a handle number of it may now name another object.
+     */
+    private long currentEpoch() {
+        long g = module.context().generation();
+        synchronized (lock) {
+            if (g != epochGeneration) {
+                epochGeneration = g;
+                epoch++;
+                loggedInEpoch = -1;
+            }
+            return epoch;
+        }
     }
 
     /**
@@ -127,7 +154,6 @@ public final class SessionPool implements AutoCloseable {
      * the session (see class doc), recovers and runs it once more.
      */
     public <T> T execute(SessionWork<T> work) throws Pkcs11Exception {
-        long seen = epoch;
         try (PooledSession ps = borrow()) {
             try {
                 return work.run(ps.session());
@@ -137,7 +163,7 @@ public final class SessionPool implements AutoCloseable {
                     throw e;
                 }
                 drop(ps, e);
-                recover(seen, e);
+                recover(ps.epoch(), e);
             }
         }
         try (PooledSession ps = borrow()) {
@@ -179,7 +205,7 @@ public final class SessionPool implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new TokenUnavailableException(Pkcs11Function.C_OpenSession, CKR_FUNCTION_CANCELED, "interrupted", e);
         }
-        long borrowedEpoch = epoch;
+        long borrowedEpoch = currentEpoch();
         Session s = null;
         try {
             s = takeIdle();
@@ -191,13 +217,15 @@ public final class SessionPool implements AutoCloseable {
                         throw e;
                     }
                     recover(borrowedEpoch, e);
-                    borrowedEpoch = epoch;
                     s = takeIdle();
                     if (s == null) {
                         s = token.openSession(config.readWrite());
                     }
                 }
             }
+            // Again now that the session is open: if the module was re-initialized meanwhile, this
+            // session belongs to a new epoch, so it logs in and object handles are found again.
+            borrowedEpoch = currentEpoch();
             ensureLoggedIn(s);
             return new PooledSession(this, s, borrowedEpoch);
         } catch (Pkcs11Exception | RuntimeException e) {
@@ -345,6 +373,11 @@ public final class SessionPool implements AutoCloseable {
                 || rv == CKR_TOKEN_NOT_RECOGNIZED;
     }
 
+    /** The token is not where the pool knew it: removed, or its slot gone. */
+    private static boolean isTokenMissing(long rv) {
+        return rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_SLOT_ID_INVALID || rv == CKR_DEVICE_REMOVED;
+    }
+
     private boolean shouldRecover(Pkcs11Exception e, Session s) {
         if (isRecoverable(e.rv())) {
             return true;
@@ -401,6 +434,7 @@ public final class SessionPool implements AutoCloseable {
                                 module.functions());
                         reinitialize = false;
                     }
+                    long generation = module.context().generation();
                     Token found = locate();
                     Session s = found.openSession(config.readWrite());
                     try {
@@ -411,7 +445,8 @@ public final class SessionPool implements AutoCloseable {
                     }
                     synchronized (lock) {
                         token = found;
-                        epoch = seenEpoch + 1;
+                        epoch++;
+                        epochGeneration = generation;
                         loggedInEpoch = -1;
                     }
                     try {
@@ -426,19 +461,29 @@ public final class SessionPool implements AutoCloseable {
                     synchronized (lock) {
                         idle.addFirst(new Idle(s, System.nanoTime()));
                     }
+                    moduleFailing = false;
                     return;
                 } catch (TokenUnavailableException e) {
                     throw e;
                 } catch (Pkcs11Exception e) {
                     last = e;
-                    if (isModuleLevel(e.rv()) && module.context().ownsInitialization()) {
+                    if (isModuleLevel(e.rv())) {
+                        moduleFailing = true;
+                    }
+                    // Once the module failed, a token it no longer lists may be one it stopped looking for:
+                    // many modules (p11-kit's client; SoftHSM2 for a token whose files went away) list their
+                    // tokens at C_Initialize only. So re-initialize again on every retry until it is back.
+                    if (module.context().ownsInitialization()
+                            && (isModuleLevel(e.rv()) || (moduleFailing && isTokenMissing(e.rv())))) {
                         reinitialize = true;
                     }
-                    if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) > deadline) {
+                    long now = System.nanoTime();
+                    if (now >= deadline) {
                         throw unavailable("token '" + label + "' (serial " + serial + ") did not come back within "
                                 + timeout + " ms", e);
                     }
-                    Thread.sleep(backoff);
+                    // The last try comes at the deadline: a caller waits the whole recovery timeout, no longer.
+                    TimeUnit.NANOSECONDS.sleep(Math.min(TimeUnit.MILLISECONDS.toNanos(backoff), deadline - now));
                     backoff = Math.min(backoff * 2, 500);
                 }
             }
