@@ -40,6 +40,7 @@ public final class StructDef {
     private final String since;
     private final List<Member> members;
     private volatile StructLayout nativeLayout;
+    private final java.util.Map<Abi, StructLayout> otherLayouts = new java.util.concurrent.ConcurrentHashMap<>();
 
     private StructDef(String name, String since, List<Member> members) {
         this.name = name;
@@ -76,15 +77,18 @@ public final class StructDef {
     public StructLayout layout() {
         StructLayout l = nativeLayout;
         if (l == null) {
-            l = layout(Abi.NATIVE);
+            l = StructLayout.of(this, Abi.NATIVE);
             nativeLayout = l;
         }
         return l;
     }
 
-    /** This structure's layout under {@code abi}. */
+    /** This structure's layout under {@code abi} (computed once per ABI: callers use it on hot paths). */
     public StructLayout layout(Abi abi) {
-        return StructLayout.of(this, abi);
+        if (abi == Abi.NATIVE) {
+            return layout();
+        }
+        return otherLayouts.computeIfAbsent(abi, a -> StructLayout.of(this, a));
     }
 
     @Override
