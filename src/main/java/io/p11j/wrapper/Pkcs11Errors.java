@@ -61,6 +61,23 @@ public final class Pkcs11Errors {
         return new Pkcs11Exception(function, rv);
     }
 
+    /**
+     * {@code e} as its typed subtype: the sys layer's helpers ({@code TwoCall}) throw plain
+     * {@link Pkcs11Exception}s, which the wrapper must not pass on untyped. An exception that is
+     * already typed, or whose code has no subtype, is returned as it is.
+     */
+    static Pkcs11Exception typed(Pkcs11Exception e) {
+        if (e.getClass() != Pkcs11Exception.class) {
+            return e;
+        }
+        Pkcs11Exception t = of(e.function(), e.rv());
+        if (t.getClass() == Pkcs11Exception.class) {
+            return e;
+        }
+        t.setStackTrace(e.getStackTrace());
+        return t;
+    }
+
     /** Whether {@code rv} means the session (or all sessions of the token) are gone and must be reopened. */
     public static boolean isSessionLost(long rv) {
         return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_TOKEN_NOT_PRESENT

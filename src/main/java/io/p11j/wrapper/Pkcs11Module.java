@@ -42,7 +42,7 @@ public final class Pkcs11Module implements AutoCloseable {
 
     private final ModuleContext context;
     private final Pkcs11Functions functions;
-    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Pkcs11Module(ModuleContext context, Pkcs11Functions functions) {
         this.context = context;
@@ -101,7 +101,12 @@ public final class Pkcs11Module implements AutoCloseable {
     public List<Slot> slots(boolean tokenPresent) throws Pkcs11Exception {
         byte present = (byte) (tokenPresent ? 1 : 0);
         Pkcs11Functions f = functions();
-        long[] ids = TwoCall.ulongs(Pkcs11Function.C_GetSlotList, f.abi(), (buf, len) -> f.C_GetSlotList(present, buf, len));
+        long[] ids;
+        try {
+            ids = TwoCall.ulongs(Pkcs11Function.C_GetSlotList, f.abi(), (buf, len) -> f.C_GetSlotList(present, buf, len));
+        } catch (Pkcs11Exception e) {
+            throw Pkcs11Errors.typed(e);
+        }
         List<Slot> out = new ArrayList<>(ids.length);
         for (long id : ids) {
             out.add(new Slot(this, id));
@@ -204,15 +209,13 @@ public final class Pkcs11Module implements AutoCloseable {
     /** Releases this handle; the last handle on the module finalizes it. Idempotent. */
     @Override
     public void close() throws Pkcs11Exception {
-        if (closed) {
-            return;
+        if (closed.compareAndSet(false, true)) { // two threads closing one handle release it once
+            context.release();
         }
-        closed = true;
-        context.release();
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (closed.get()) {
             throw new IllegalStateException("module handle for " + context.path() + " is closed");
         }
     }

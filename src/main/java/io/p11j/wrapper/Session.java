@@ -490,6 +490,8 @@ public final class Session implements AutoCloseable {
         try (NativeArena arena = new NativeArena(abi())) {
             Pointer m = mechanism.encode(arena);
             return TwoCall.bytes(Pkcs11Function.C_WrapKey, abi(), (out, len) -> fx.C_WrapKey(handle, m, wrappingKey, key, out, len));
+        } catch (Pkcs11Exception e) {
+            throw Pkcs11Errors.typed(e);
         }
     }
 

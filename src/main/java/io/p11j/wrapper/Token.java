@@ -55,7 +55,11 @@ public final class Token {
     /** {@code C_GetMechanismList}. */
     public long[] mechanismTypes() throws Pkcs11Exception {
         Pkcs11Functions f = module().functions();
-        return TwoCall.ulongs(Pkcs11Function.C_GetMechanismList, f.abi(), (buf, len) -> f.C_GetMechanismList(slot.id(), buf, len));
+        try {
+            return TwoCall.ulongs(Pkcs11Function.C_GetMechanismList, f.abi(), (buf, len) -> f.C_GetMechanismList(slot.id(), buf, len));
+        } catch (Pkcs11Exception e) {
+            throw Pkcs11Errors.typed(e);
+        }
     }
 
     /** {@code C_GetMechanismInfo} of one mechanism. */

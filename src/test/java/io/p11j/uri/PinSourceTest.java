@@ -80,12 +80,13 @@ class PinSourceTest {
     @ParameterizedTest
     @ValueSource(strings = {"rw-rw----", "rw----rw-", "rw--w----", "r------w-", "rwxrwxrwx"})
     void refusesAFileThatOthersCanWrite(String permissions) throws Exception {
-        Path file = pinFile("1234".getBytes(StandardCharsets.UTF_8), permissions);
+        // A PIN that cannot occur in the (random, digits-only) temp file name the message does contain.
+        Path file = pinFile("pin:Secret".getBytes(StandardCharsets.UTF_8), permissions);
 
         assertThatThrownBy(() -> PinSource.of(file).readPin()).isInstanceOf(PinSourceException.class)
                 .hasMessageContaining("can be written by")
                 .hasMessageContaining("chmod go-w " + file)
-                .hasMessageNotContaining("1234");
+                .hasMessageNotContaining("pin:Secret");
     }
 
     @ParameterizedTest

@@ -179,7 +179,7 @@ public final class AttributeCodec {
         Pointer inner = P_VALUE.getPointer(entry);
         List<Attribute<?>> out = new ArrayList<>(count);
         if (count == 0 || inner == null) {
-            return out;
+            return List.of();
         }
         for (int k = 0; k < count; k++) {
             Pointer e = inner.share(k * ATTR.size());
@@ -198,7 +198,7 @@ public final class AttributeCodec {
             byte[] raw = p == null || l == CK_UNAVAILABLE_INFORMATION ? new byte[0] : p.getByteArray(0, (int) l);
             out.add(AttributeType.bytes(TYPE.getULong(e)).of(raw));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** A raw attribute value as the Java type of {@code type}. */

@@ -37,13 +37,17 @@ public final class AttributeValues {
         if (v instanceof byte[] b) {
             return Optional.of((T) b.clone());
         }
+        if (v instanceof long[] l) {
+            return Optional.of((T) l.clone());
+        }
         return Optional.ofNullable((T) v);
     }
 
     /** The value of {@code type}, or an {@link IllegalStateException} naming why it is unavailable. */
     public <T> T require(AttributeType<T> type) {
         return get(type).orElseThrow(() -> new IllegalStateException(type + " is "
-                + (unavailable.containsKey(type) ? unavailable.get(type).name().toLowerCase(java.util.Locale.ROOT) : "not read")));
+                + (unavailable.containsKey(type) ? unavailable.get(type).name().toLowerCase(java.util.Locale.ROOT)
+                : values.containsKey(type) ? "empty" : "not read")));
     }
 
     /** Why {@code type} has no value, if it has none. */
@@ -63,7 +67,8 @@ public final class AttributeValues {
             if (sb.length() > 1) {
                 sb.append(", ");
             }
-            sb.append(new Attribute<>(castType(t), v));
+            // An empty CK_DATE is held as null, which an Attribute cannot carry.
+            sb.append(v == null ? t + "=<empty>" : new Attribute<>(castType(t), v));
         });
         unavailable.forEach((t, why) -> sb.append(sb.length() > 1 ? ", " : "").append(t).append('=').append(why));
         return sb.append('}').toString();
