@@ -41,6 +41,7 @@ public final class ObjectSearch implements AutoCloseable {
             Pointer t = AttributeCodec.encode(template, arena);
             Pkcs11Errors.check(Pkcs11Function.C_FindObjectsInit, f.C_FindObjectsInit(session.handle(), t, template.size()));
         }
+        session.searchStarted();
     }
 
     /** Whether another handle follows. */
@@ -78,6 +79,7 @@ public final class ObjectSearch implements AutoCloseable {
             return;
         }
         closed = true;
+        session.searchEnded();
         Pkcs11Errors.check(Pkcs11Function.C_FindObjectsFinal, f.C_FindObjectsFinal(session.handle()));
     }
 }

@@ -18,6 +18,7 @@ import io.p11j.wrapper.internal.NativeArena;
 import io.p11j.wrapper.internal.Outputs;
 import io.p11j.wrapper.mechanism.Mechanism;
 
+import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,6 +48,17 @@ public final class Session implements AutoCloseable {
     private final boolean readWrite;
     private final long generation;
     private boolean closed;
+    private int active; // the OP_* bits of operations begun and not yet ended
+
+    static final int SIGN = 1;
+    static final int VERIFY = 2;
+    static final int ENCRYPT = 4;
+    static final int DECRYPT = 8;
+    static final int DIGEST = 16;
+    static final int FIND = 32;
+
+    private final Closer closer;
+    private final Cleaner.Cleanable cleanable;
 
     Session(Token token, long handle, boolean readWrite, long generation) {
         this.token = token;
@@ -54,6 +66,45 @@ public final class Session implements AutoCloseable {
         this.handle = handle;
         this.readWrite = readWrite;
         this.generation = generation;
+        this.closer = new Closer(f, handle, token.module().context(), generation);
+        this.cleanable = CLEANER.register(this, closer);
+    }
+
+    /** A safety net, not the contract: a session that became unreachable unclosed is closed, with a warning. */
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "p11j-session-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Closes the handle once, for {@link #close()} or for the cleaner; holds no reference to the Session. */
+    private static final class Closer implements Runnable {
+        private final Pkcs11Functions f;
+        private final long handle;
+        private final ModuleContext context;
+        private final long generation;
+        volatile boolean explicit;
+        volatile boolean abandoned;
+        volatile long rv = CKR_OK;
+
+        Closer(Pkcs11Functions f, long handle, ModuleContext context, long generation) {
+            this.f = f;
+            this.handle = handle;
+            this.context = context;
+            this.generation = generation;
+        }
+
+        @Override
+        public void run() {
+            if (abandoned || generation != context.generation()) {
+                return; // dropped by the token, or died with an older initialization: not ours to close
+            }
+            if (!explicit) {
+                System.getLogger("io.p11j.wrapper").log(System.Logger.Level.WARNING,
+                        "session " + handle + " was never closed; closing it now (close sessions, or use a SessionPool)");
+            }
+            rv = f.C_CloseSession(handle);
+        }
     }
 
     public Token token() {
@@ -67,6 +118,86 @@ public final class Session implements AutoCloseable {
 
     public boolean isReadWrite() {
         return readWrite;
+    }
+
+    /**
+     * Whether an operation begun on this session ({@code *Init}, or an open {@link ObjectSearch})
+     * has not ended. A pool does not hand such a session to the next borrower: it closes it,
+     * which ends the operation on the token.
+     */
+    public boolean hasActiveOperation() {
+        return active != 0;
+    }
+
+    /**
+     * Ends whatever operation is still active, so that the session can serve another caller
+     * without closing it (closing would destroy the session objects it owns). A search is ended
+     * with {@code C_FindObjectsFinal}; an operation with {@code C_SessionCancel} where the module
+     * has it (PKCS#11 3.0), else by finishing it into a throw-away buffer, as PKCS#11 2.40 offers no
+     * cancel. An operation that cannot be ended stays marked active.
+     */
+    void cancelOperations() {
+        if ((active & FIND) != 0) {
+            f.C_FindObjectsFinal(handle);
+            active &= ~FIND;
+        }
+        if (active == 0) {
+            return;
+        }
+        if (f.isSupported(Pkcs11Function.C_SessionCancel)) {
+            long flags = ((active & SIGN) != 0 ? CKF_SIGN : 0) | ((active & VERIFY) != 0 ? CKF_VERIFY : 0)
+                    | ((active & ENCRYPT) != 0 ? CKF_ENCRYPT : 0) | ((active & DECRYPT) != 0 ? CKF_DECRYPT : 0)
+                    | ((active & DIGEST) != 0 ? CKF_DIGEST : 0);
+            if (f.C_SessionCancel(handle, flags) == CKR_OK) {
+                active = 0;
+                return;
+            }
+        }
+        try (NativeArena arena = new NativeArena(abi())) {
+            Memory out = arena.allocate(16384);
+            Memory len = arena.allocate(abi().ulongSize());
+            if ((active & SIGN) != 0 && ended(f.C_SignFinal(handle, out, reset(len, 16384)))) {
+                active &= ~SIGN;
+            }
+            if ((active & VERIFY) != 0 && ended(f.C_VerifyFinal(handle, out, 1))) {
+                active &= ~VERIFY;
+            }
+            if ((active & ENCRYPT) != 0 && ended(f.C_EncryptFinal(handle, out, reset(len, 16384)))) {
+                active &= ~ENCRYPT;
+            }
+            if ((active & DECRYPT) != 0 && ended(f.C_DecryptFinal(handle, out, reset(len, 16384)))) {
+                active &= ~DECRYPT;
+            }
+            if ((active & DIGEST) != 0 && ended(f.C_DigestFinal(handle, out, reset(len, 16384)))) {
+                active &= ~DIGEST;
+            }
+        }
+    }
+
+    private Memory reset(Memory len, long value) {
+        abi().setULong(len, 0, value);
+        return len;
+    }
+
+    /**
+     * Whether a *Final call surely ended the operation: on success, and on the data errors that end
+     * one. On anything else the operation may still be active, so the session is better closed.
+     * (Not even {@code CKR_OPERATION_NOT_INITIALIZED} proves it: SoftHSM2 answers that to
+     * {@code C_SignFinal} for a single-part-only mechanism such as raw ECDSA, and keeps the
+     * operation.)
+     */
+    private static boolean ended(long rv) {
+        return rv == CKR_OK || rv == CKR_DATA_LEN_RANGE
+                || rv == CKR_ENCRYPTED_DATA_LEN_RANGE || rv == CKR_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_INVALID
+                || rv == CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE;
+    }
+
+    void searchStarted() {
+        active |= FIND;
+    }
+
+    void searchEnded() {
+        active &= ~FIND;
     }
 
     /** Whether this session belongs to the module's current initialization (see class doc). */
@@ -152,10 +283,9 @@ public final class Session implements AutoCloseable {
             return;
         }
         closed = true;
-        if (generation != token.module().context().generation()) {
-            return; // died with the old initialization
-        }
-        long rv = f.C_CloseSession(handle);
+        closer.explicit = true;
+        cleanable.clean();
+        long rv = closer.rv;
         if (rv != CKR_SESSION_HANDLE_INVALID && rv != CKR_SESSION_CLOSED && rv != CKR_CRYPTOKI_NOT_INITIALIZED
                 && rv != CKR_DEVICE_REMOVED && rv != CKR_TOKEN_NOT_PRESENT) {
             Pkcs11Errors.check(Pkcs11Function.C_CloseSession, rv);
@@ -168,6 +298,8 @@ public final class Session implements AutoCloseable {
      */
     void abandon() {
         closed = true;
+        closer.abandoned = true;
+        cleanable.clean();
     }
 
     // ---------------------------------------------------------------- objects
@@ -275,6 +407,10 @@ public final class Session implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- sign / verify
+    //
+    // Each operation's state is tracked (see hasActiveOperation): set when its *Init succeeds,
+    // cleared when it completes or fails, since PKCS#11 ends an operation on any error but
+    // CKR_BUFFER_TOO_SMALL (which Outputs handles inside the call).
 
     /** Single-part {@code C_SignInit} + {@code C_Sign}. */
     public byte[] sign(Mechanism mechanism, long key, byte[] data) throws Pkcs11Exception {
@@ -286,12 +422,15 @@ public final class Session implements AutoCloseable {
         try (NativeArena arena = new NativeArena(abi())) {
             Memory in = arena.bytes(data);
             return Outputs.bytes(Pkcs11Function.C_Sign, arena, 512, (out, len) -> f.C_Sign(handle, in, data.length, out, len));
+        } finally {
+            active &= ~SIGN;
         }
     }
 
     public void signInit(Mechanism mechanism, long key) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(abi())) {
             Pkcs11Errors.check(Pkcs11Function.C_SignInit, fn().C_SignInit(handle, mechanism.encode(arena), key));
+            active |= SIGN;
         }
     }
 
@@ -304,6 +443,9 @@ public final class Session implements AutoCloseable {
     public void signUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(abi())) {
             Pkcs11Errors.check(Pkcs11Function.C_SignUpdate, fn().C_SignUpdate(handle, arena.bytes(data, offset, length), length));
+        } catch (Pkcs11Exception | RuntimeException e) {
+            active &= ~SIGN;
+            throw e;
         }
     }
 
@@ -311,6 +453,8 @@ public final class Session implements AutoCloseable {
         Pkcs11Functions fx = fn();
         try (NativeArena arena = new NativeArena(abi())) {
             return Outputs.bytes(Pkcs11Function.C_SignFinal, arena, 512, (out, len) -> fx.C_SignFinal(handle, out, len));
+        } finally {
+            active &= ~SIGN;
         }
     }
 
@@ -323,24 +467,32 @@ public final class Session implements AutoCloseable {
         try (NativeArena arena = new NativeArena(abi())) {
             long rv = f.C_Verify(handle, arena.bytes(data), data.length, arena.bytes(signature), signature.length);
             return verdict(Pkcs11Function.C_Verify, rv);
+        } finally {
+            active &= ~VERIFY;
         }
     }
 
     public void verifyInit(Mechanism mechanism, long key) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(abi())) {
             Pkcs11Errors.check(Pkcs11Function.C_VerifyInit, fn().C_VerifyInit(handle, mechanism.encode(arena), key));
+            active |= VERIFY;
         }
     }
 
     public void verifyUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(abi())) {
             Pkcs11Errors.check(Pkcs11Function.C_VerifyUpdate, fn().C_VerifyUpdate(handle, arena.bytes(data, offset, length), length));
+        } catch (Pkcs11Exception | RuntimeException e) {
+            active &= ~VERIFY;
+            throw e;
         }
     }
 
     public boolean verifyFinal(byte[] signature) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(abi())) {
             return verdict(Pkcs11Function.C_VerifyFinal, fn().C_VerifyFinal(handle, arena.bytes(signature), signature.length));
+        } finally {
+            active &= ~VERIFY;
         }
     }
 
@@ -361,12 +513,15 @@ public final class Session implements AutoCloseable {
             Memory in = arena.bytes(data);
             return Outputs.bytes(Pkcs11Function.C_Encrypt, arena, data.length + 64L,
                     (out, len) -> f.C_Encrypt(handle, in, data.length, out, len));
+        } finally {
+            active &= ~ENCRYPT;
         }
     }
 
     public void encryptInit(Mechanism mechanism, long key) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(abi())) {
             Pkcs11Errors.check(Pkcs11Function.C_EncryptInit, fn().C_EncryptInit(handle, mechanism.encode(arena), key));
+            active |= ENCRYPT;
         }
     }
 
@@ -376,6 +531,9 @@ public final class Session implements AutoCloseable {
             Memory in = arena.bytes(data, offset, length);
             return Outputs.bytes(Pkcs11Function.C_EncryptUpdate, arena, length + 64L,
                     (out, len) -> fx.C_EncryptUpdate(handle, in, length, out, len));
+        } catch (Pkcs11Exception | RuntimeException e) {
+            active &= ~ENCRYPT;
+            throw e;
         }
     }
 
@@ -383,6 +541,8 @@ public final class Session implements AutoCloseable {
         Pkcs11Functions fx = fn();
         try (NativeArena arena = new NativeArena(abi())) {
             return Outputs.bytes(Pkcs11Function.C_EncryptFinal, arena, 64, (out, len) -> fx.C_EncryptFinal(handle, out, len));
+        } finally {
+            active &= ~ENCRYPT;
         }
     }
 
@@ -399,12 +559,15 @@ public final class Session implements AutoCloseable {
             Memory in = arena.bytes(data);
             return Outputs.bytes(Pkcs11Function.C_Decrypt, arena, data.length + 64L,
                     (out, len) -> fx.C_Decrypt(handle, in, data.length, out, len));
+        } finally {
+            active &= ~DECRYPT;
         }
     }
 
     public void decryptInit(Mechanism mechanism, long key) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(abi())) {
             Pkcs11Errors.check(Pkcs11Function.C_DecryptInit, fn().C_DecryptInit(handle, mechanism.encode(arena), key));
+            active |= DECRYPT;
         }
     }
 
@@ -414,6 +577,9 @@ public final class Session implements AutoCloseable {
             Memory in = arena.bytes(data, offset, length);
             return Outputs.bytes(Pkcs11Function.C_DecryptUpdate, arena, length + 64L,
                     (out, len) -> fx.C_DecryptUpdate(handle, in, length, out, len));
+        } catch (Pkcs11Exception | RuntimeException e) {
+            active &= ~DECRYPT;
+            throw e;
         }
     }
 
@@ -421,6 +587,8 @@ public final class Session implements AutoCloseable {
         Pkcs11Functions fx = fn();
         try (NativeArena arena = new NativeArena(abi())) {
             return Outputs.bytes(Pkcs11Function.C_DecryptFinal, arena, 64, (out, len) -> fx.C_DecryptFinal(handle, out, len));
+        } finally {
+            active &= ~DECRYPT;
         }
     }
 
@@ -432,22 +600,32 @@ public final class Session implements AutoCloseable {
         try (NativeArena arena = new NativeArena(abi())) {
             Memory in = arena.bytes(data);
             return Outputs.bytes(Pkcs11Function.C_Digest, arena, 64, (out, len) -> f.C_Digest(handle, in, data.length, out, len));
+        } finally {
+            active &= ~DIGEST;
         }
     }
 
     public void digestInit(Mechanism mechanism) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(abi())) {
             Pkcs11Errors.check(Pkcs11Function.C_DigestInit, fn().C_DigestInit(handle, mechanism.encode(arena)));
+            active |= DIGEST;
         }
     }
 
     public void digestUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(abi())) {
             Pkcs11Errors.check(Pkcs11Function.C_DigestUpdate, fn().C_DigestUpdate(handle, arena.bytes(data, offset, length), length));
+        } catch (Pkcs11Exception | RuntimeException e) {
+            active &= ~DIGEST;
+            throw e;
         }
     }
 
-    /** {@code C_DigestKey}: digests a secret key's value without it leaving the token. */
+    /**
+     * {@code C_DigestKey}: digests a secret key's value without it leaving the token. (Some tokens,
+     * SoftHSM2 among them, leave the digest running after refusing a key; the session then counts
+     * as busy and a pool discards it.)
+     */
     public void digestKey(long key) throws Pkcs11Exception {
         Pkcs11Errors.check(Pkcs11Function.C_DigestKey, fn().C_DigestKey(handle, key));
     }
@@ -456,6 +634,8 @@ public final class Session implements AutoCloseable {
         Pkcs11Functions fx = fn();
         try (NativeArena arena = new NativeArena(abi())) {
             return Outputs.bytes(Pkcs11Function.C_DigestFinal, arena, 64, (out, len) -> fx.C_DigestFinal(handle, out, len));
+        } finally {
+            active &= ~DIGEST;
         }
     }
 

@@ -265,7 +265,12 @@ public final class SessionPool implements AutoCloseable {
 
     void giveBack(Session s, boolean discard, long borrowedEpoch) {
         try {
-            if (discard || closed || borrowedEpoch != epoch || !s.isCurrent()) {
+            if (!discard && s.isCurrent() && s.hasActiveOperation()) {
+                s.cancelOperations(); // ends it without closing the session, whose session objects would die
+            }
+            // A session still in an operation that could not be ended would fail the next borrower
+            // with CKR_OPERATION_ACTIVE: closing it ends the operation.
+            if (discard || closed || borrowedEpoch != epoch || !s.isCurrent() || s.hasActiveOperation()) {
                 closeQuietly(s);
             } else {
                 synchronized (lock) {
