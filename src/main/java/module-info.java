@@ -11,7 +11,7 @@
  * pool. {@code io.p11j.wrapper.internal} is not exported.
  */
 module io.p11j {
-    requires com.sun.jna;
+    requires transitive com.sun.jna; // the sys layer's API speaks JNA Pointers
 
     exports io.p11j.sys;
     exports io.p11j.uri;

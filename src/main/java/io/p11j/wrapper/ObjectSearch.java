@@ -9,7 +9,7 @@ import io.p11j.sys.Pkcs11Function;
 import io.p11j.sys.Pkcs11Functions;
 import io.p11j.wrapper.attribute.AttributeCodec;
 import io.p11j.wrapper.attribute.Template;
-import io.p11j.wrapper.internal.NativeArena;
+import io.p11j.sys.NativeArena;
 
 import java.util.NoSuchElementException;
 

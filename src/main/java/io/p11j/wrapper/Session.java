@@ -14,7 +14,7 @@ import io.p11j.wrapper.attribute.AttributeCodec;
 import io.p11j.wrapper.attribute.AttributeType;
 import io.p11j.wrapper.attribute.AttributeValues;
 import io.p11j.wrapper.attribute.Template;
-import io.p11j.wrapper.internal.NativeArena;
+import io.p11j.sys.NativeArena;
 import io.p11j.wrapper.internal.Outputs;
 import io.p11j.wrapper.mechanism.Mechanism;
 

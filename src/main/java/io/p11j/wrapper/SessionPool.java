@@ -3,7 +3,7 @@ package io.p11j.wrapper;
 
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.sys.Pkcs11Function;
-import io.p11j.wrapper.internal.NativeArena;
+import io.p11j.sys.NativeArena;
 
 import java.io.IOException;
 import java.security.MessageDigest;

@@ -10,7 +10,7 @@ import io.p11j.sys.StructLayout;
 import io.p11j.sys.Structs;
 import io.p11j.sys.TwoCall;
 import io.p11j.uri.Pkcs11Uri;
-import io.p11j.wrapper.internal.NativeArena;
+import io.p11j.sys.NativeArena;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

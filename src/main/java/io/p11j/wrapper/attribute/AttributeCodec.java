@@ -10,7 +10,7 @@ import io.p11j.sys.Pkcs11Functions;
 import io.p11j.sys.StructLayout;
 import io.p11j.sys.Structs;
 import io.p11j.wrapper.Pkcs11Errors;
-import io.p11j.wrapper.internal.NativeArena;
+import io.p11j.sys.NativeArena;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

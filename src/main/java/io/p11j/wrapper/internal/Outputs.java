@@ -4,6 +4,7 @@ package io.p11j.wrapper.internal;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.p11j.sys.Abi;
+import io.p11j.sys.NativeArena;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.sys.Pkcs11Function;
 import io.p11j.sys.TwoCall;

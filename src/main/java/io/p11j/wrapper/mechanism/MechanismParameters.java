@@ -2,7 +2,7 @@
 package io.p11j.wrapper.mechanism;
 
 import com.sun.jna.Pointer;
-import io.p11j.wrapper.internal.NativeArena;
+import io.p11j.sys.NativeArena;
 
 /**
  * The parameter of a mechanism, as a typed Java value. Each implementation writes its own

@@ -6,7 +6,7 @@ import com.sun.jna.Pointer;
 import io.p11j.sys.Abi;
 import io.p11j.sys.StructLayout;
 import io.p11j.sys.Structs;
-import io.p11j.wrapper.internal.NativeArena;
+import io.p11j.sys.NativeArena;
 
 import java.util.Objects;
 

@@ -5,7 +5,7 @@ import com.sun.jna.Pointer;
 import io.p11j.sys.Abi;
 import io.p11j.sys.StructLayout;
 import io.p11j.sys.Structs;
-import io.p11j.wrapper.internal.NativeArena;
+import io.p11j.sys.NativeArena;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.p11j.wrapper.internal;
+package io.p11j.sys;
 
 import com.sun.jna.Memory;
-import io.p11j.sys.Abi;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,7 +13,8 @@ import java.util.List;
  * released together when the call is done. Buffers are zeroed before they are freed, so PINs and key
  * material copied in for a call do not linger in freed native memory.
  *
- * <p>Confined to one thread. Not part of the exported API.
+ * <p>Confined to one thread. Used by the wrapper's encoders ({@code Mechanism.encode}, templates), and
+ * available to callers of the raw functions for the same purpose.
  */
 public final class NativeArena implements AutoCloseable {
 
