@@ -89,6 +89,9 @@ final class ModuleContext {
         try {
             library.finalizeModule();
         } finally {
+            // Sessions of this initialization are gone; a later one may reuse their handle numbers,
+            // so nothing (a Session, its cleaner) may use them again.
+            generation.incrementAndGet();
             lifecycle.writeLock().unlock();
         }
     }
