@@ -10,6 +10,7 @@ cd "$P11J_ROOT"
 # Generated code must match the headers on this machine.
 python3 scripts/generate-constants.py --check
 python3 scripts/generate-functions.py --check
+python3 scripts/generate-structs.py --check
 mvn -B verify
 if [ -x scripts/bench.sh ]; then
   scripts/bench.sh --smoke

@@ -58,9 +58,29 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class StructLayoutIT {
 
-    /** 2.40 structures that p11-kit 0.24's header does not declare; checked against NSS only. */
+    /**
+     * 2.40 structures that p11-kit 0.24's header does not declare; checked against NSS only. p11-kit's
+     * {@code pkcs11.h} is not the OASIS header but p11-kit's own subset of PKCS#11 2.40: it declares
+     * about twenty structures (those of the functions and a few mechanism parameters), so most 2.40
+     * mechanism parameter structures are missing from it (scripts/generate-structs.py keeps the same
+     * list, P11KIT_LACKS_2_40).
+     */
     static final Set<String> NOT_IN_P11_KIT = Set.of(
-            "CK_CCM_PARAMS", "CK_RSA_AES_KEY_WRAP_PARAMS", "CK_ECDH_AES_KEY_WRAP_PARAMS", "CK_PKCS5_PBKD2_PARAMS");
+            "CK_CCM_PARAMS", "CK_RSA_AES_KEY_WRAP_PARAMS", "CK_ECDH_AES_KEY_WRAP_PARAMS", "CK_PKCS5_PBKD2_PARAMS",
+            "CK_ECDH2_DERIVE_PARAMS", "CK_ECMQV_DERIVE_PARAMS", "CK_X9_42_DH1_DERIVE_PARAMS",
+            "CK_X9_42_DH2_DERIVE_PARAMS", "CK_X9_42_MQV_DERIVE_PARAMS", "CK_KEA_DERIVE_PARAMS",
+            "CK_RC2_CBC_PARAMS", "CK_RC2_MAC_GENERAL_PARAMS", "CK_RC5_PARAMS", "CK_RC5_CBC_PARAMS",
+            "CK_RC5_MAC_GENERAL_PARAMS", "CK_SKIPJACK_PRIVATE_WRAP_PARAMS", "CK_SKIPJACK_RELAYX_PARAMS",
+            "CK_PBE_PARAMS", "CK_KEY_WRAP_SET_OAEP_PARAMS",
+            "CK_CAMELLIA_CTR_PARAMS", "CK_CAMELLIA_CBC_ENCRYPT_DATA_PARAMS", "CK_ARIA_CBC_ENCRYPT_DATA_PARAMS",
+            "CK_SEED_CBC_ENCRYPT_DATA_PARAMS",
+            "CK_SSL3_RANDOM_DATA", "CK_SSL3_MASTER_KEY_DERIVE_PARAMS", "CK_SSL3_KEY_MAT_OUT",
+            "CK_SSL3_KEY_MAT_PARAMS", "CK_TLS_PRF_PARAMS", "CK_TLS12_MASTER_KEY_DERIVE_PARAMS",
+            "CK_TLS12_KEY_MAT_PARAMS", "CK_TLS_KDF_PARAMS", "CK_TLS_MAC_PARAMS",
+            "CK_WTLS_RANDOM_DATA", "CK_WTLS_MASTER_KEY_DERIVE_PARAMS", "CK_WTLS_PRF_PARAMS",
+            "CK_WTLS_KEY_MAT_OUT", "CK_WTLS_KEY_MAT_PARAMS",
+            "CK_CMS_SIG_PARAMS", "CK_KIP_PARAMS", "CK_DSA_PARAMETER_GEN_PARAM",
+            "CK_GOSTR3410_DERIVE_PARAMS", "CK_GOSTR3410_KEY_WRAP_PARAMS");
 
     /** Structures NSS declares differently from the standard. */
     static final Set<String> NOT_COMPARED_WITH_NSS = Set.of(
