@@ -2,6 +2,7 @@
 package io.p11j.sys;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,49 +11,96 @@ import java.util.List;
 
 /**
  * The native memory of one call: every buffer a template, a mechanism parameter or an output needs,
- * released together when the call is done. Buffers are zeroed before they are freed, so PINs and key
- * material copied in for a call do not linger in freed native memory.
+ * released together when the call is done. Buffers are zeroed before they are released, so PINs and
+ * key material copied in for a call do not linger in native memory.
  *
- * <p>Confined to one thread. Used by the wrapper's encoders ({@code Mechanism.encode}, templates), and
- * available to callers of the raw functions for the same purpose.
+ * <p>Small buffers are carved out of one 4 KiB block (no native allocation, no JNA cleaner per
+ * buffer); larger ones get memory of their own. A {@link #reusable(Abi) reusable} arena keeps its
+ * block across calls — a session owns one, so a hot call allocates no native memory at all — and
+ * {@link #close()} then only zeroes what was used; {@link #dispose()} frees it.
+ *
+ * <p>Confined to one thread at a time. Used by the wrapper's encoders ({@code Mechanism.encode},
+ * templates), and available to callers of the raw functions for the same purpose.
  */
 public final class NativeArena implements AutoCloseable {
 
-    private final Abi abi;
-    private final List<Memory> buffers = new ArrayList<>();
+    private static final int BLOCK = 4096;
 
+    private final Abi abi;
+    private final boolean reusable;
+    private Memory block;
+    private long used;
+    private final List<Memory> large = new ArrayList<>();
+    private boolean open;
+
+    /** An arena for one call: {@link #close()} zeroes and frees its memory. */
     public NativeArena(Abi abi) {
+        this(abi, false);
+    }
+
+    private NativeArena(Abi abi, boolean reusable) {
         this.abi = abi;
+        this.reusable = reusable;
+    }
+
+    /** An arena reused call after call by one owner: {@link #close()} zeroes it for the next call. */
+    public static NativeArena reusable(Abi abi) {
+        return new NativeArena(abi, true);
     }
 
     public Abi abi() {
         return abi;
     }
 
-    /** {@code size} zeroed bytes ({@code size} of 0 allocates one byte, JNA refuses empty memory). */
-    public Memory allocate(long size) {
-        Memory m = new Memory(Math.max(1, size));
+    /**
+     * Starts one call's use of a reusable arena; its {@link #close()} ends it. A nested start is
+     * refused: the inner close would zero memory the outer call still uses.
+     */
+    public NativeArena open() {
+        if (open) {
+            throw new IllegalStateException("arena already in use by an unfinished call");
+        }
+        open = true;
+        return this;
+    }
+
+    /** {@code size} zeroed bytes, 8-byte aligned ({@code size} 0 gives one byte: JNA has no empty memory). */
+    public Pointer allocate(long size) {
+        long n = Math.max(1, size);
+        long aligned = (n + 7) & ~7L;
+        if (aligned <= BLOCK) {
+            if (block == null) {
+                block = new Memory(BLOCK);
+                block.clear();
+            }
+            if (used + aligned <= BLOCK) {
+                Pointer p = block.share(used, n);
+                used += aligned;
+                return p;
+            }
+        }
+        Memory m = new Memory(n);
         m.clear();
-        buffers.add(m);
+        large.add(m);
         return m;
     }
 
     /** A copy of {@code bytes} in native memory. */
-    public Memory bytes(byte[] bytes) {
-        Memory m = allocate(bytes.length);
+    public Pointer bytes(byte[] bytes) {
+        Pointer m = allocate(bytes.length);
         m.write(0, bytes, 0, bytes.length);
         return m;
     }
 
     /** A copy of {@code bytes[offset .. offset+length)} in native memory. */
-    public Memory bytes(byte[] bytes, int offset, int length) {
-        Memory m = allocate(length);
+    public Pointer bytes(byte[] bytes, int offset, int length) {
+        Pointer m = allocate(length);
         m.write(0, bytes, offset, length);
         return m;
     }
 
     /** Native bytes and their length (which may be 0, while the allocation never is). */
-    public record Bytes(Memory memory, long length) {
+    public record Bytes(Pointer memory, long length) {
     }
 
     /** {@code chars} encoded as UTF-8 in native memory (a PIN); the intermediate Java copy is wiped. */
@@ -77,19 +125,37 @@ public final class NativeArena implements AutoCloseable {
     }
 
     /** A {@code CK_ULONG} holding {@code value}. */
-    public Memory ulong(long value) {
-        Memory m = allocate(abi.ulongSize());
+    public Pointer ulong(long value) {
+        Pointer m = allocate(abi.ulongSize());
         abi.setULong(m, 0, value);
         return m;
     }
 
-    /** Zeroes and frees every buffer. */
+    /** Zeroes every buffer; frees them, or for a reusable arena keeps its block for the next call. */
     @Override
     public void close() {
-        for (Memory m : buffers) {
+        open = false;
+        release(!reusable);
+    }
+
+    /** Zeroes and frees everything, reusable or not. */
+    public void dispose() {
+        release(true);
+    }
+
+    private void release(boolean free) {
+        if (block != null) {
+            block.clear(used);
+            used = 0;
+            if (free) {
+                block.close();
+                block = null;
+            }
+        }
+        for (Memory m : large) {
             m.clear();
             m.close();
         }
-        buffers.clear();
+        large.clear();
     }
 }

@@ -59,6 +59,8 @@ public final class Session implements AutoCloseable {
 
     private final Closer closer;
     private final Cleaner.Cleanable cleanable;
+    /** The native memory of every call on this session, reused call after call (a session is confined). */
+    private final NativeArena scratch;
 
     Session(Token token, long handle, boolean readWrite, long generation) {
         this.token = token;
@@ -66,6 +68,7 @@ public final class Session implements AutoCloseable {
         this.handle = handle;
         this.readWrite = readWrite;
         this.generation = generation;
+        this.scratch = NativeArena.reusable(f.abi());
         this.closer = new Closer(f, handle, token.module().context(), generation);
         this.cleanable = CLEANER.register(this, closer);
     }
@@ -153,9 +156,9 @@ public final class Session implements AutoCloseable {
                 return;
             }
         }
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory out = arena.allocate(16384);
-            Memory len = arena.allocate(abi().ulongSize());
+        try (NativeArena arena = scratch.open()) {
+            Pointer out = arena.allocate(16384);
+            Pointer len = arena.allocate(abi().ulongSize());
             if ((active & SIGN) != 0 && ended(f.C_SignFinal(handle, out, reset(len, 16384)))) {
                 active &= ~SIGN;
             }
@@ -174,7 +177,7 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private Memory reset(Memory len, long value) {
+    private Pointer reset(Pointer len, long value) {
         abi().setULong(len, 0, value);
         return len;
     }
@@ -233,7 +236,7 @@ public final class Session implements AutoCloseable {
      * token, shared by all sessions of the application.
      */
     public void login(UserType user, char[] pin) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             NativeArena.Bytes p = arena.utf8(pin);
             long rv = fn().C_Login(handle, user.code(), p.memory(), p.length());
             if (rv != CKR_USER_ALREADY_LOGGED_IN || user == UserType.CONTEXT_SPECIFIC) {
@@ -260,7 +263,7 @@ public final class Session implements AutoCloseable {
 
     /** {@code C_InitPIN}: the SO sets the user PIN (the session must be logged in as SO). */
     public void initPin(char[] userPin) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             NativeArena.Bytes p = arena.utf8(userPin);
             Pkcs11Errors.check(Pkcs11Function.C_InitPIN, fn().C_InitPIN(handle, p.memory(), p.length()));
         }
@@ -268,7 +271,7 @@ public final class Session implements AutoCloseable {
 
     /** {@code C_SetPIN}: changes the PIN of whoever is logged in. */
     public void setPin(char[] oldPin, char[] newPin) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             NativeArena.Bytes o = arena.utf8(oldPin);
             NativeArena.Bytes n = arena.utf8(newPin);
             Pkcs11Errors.check(Pkcs11Function.C_SetPIN,
@@ -285,6 +288,7 @@ public final class Session implements AutoCloseable {
         closed = true;
         closer.explicit = true;
         cleanable.clean();
+        scratch.dispose();
         long rv = closer.rv;
         if (rv != CKR_SESSION_HANDLE_INVALID && rv != CKR_SESSION_CLOSED && rv != CKR_CRYPTOKI_NOT_INITIALIZED
                 && rv != CKR_DEVICE_REMOVED && rv != CKR_TOKEN_NOT_PRESENT) {
@@ -300,6 +304,7 @@ public final class Session implements AutoCloseable {
         closed = true;
         closer.abandoned = true;
         cleanable.clean();
+        scratch.dispose();
     }
 
     // ---------------------------------------------------------------- objects
@@ -362,8 +367,8 @@ public final class Session implements AutoCloseable {
 
     /** {@code C_CreateObject}. */
     public long createObject(Template template) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory h = arena.allocate(abi().ulongSize());
+        try (NativeArena arena = scratch.open()) {
+            Pointer h = arena.allocate(abi().ulongSize());
             Pkcs11Errors.check(Pkcs11Function.C_CreateObject,
                     fn().C_CreateObject(handle, AttributeCodec.encode(template, arena), template.size(), h));
             return abi().getULong(h, 0);
@@ -372,8 +377,8 @@ public final class Session implements AutoCloseable {
 
     /** {@code C_CopyObject}, with {@code changes} applied to the copy. */
     public long copyObject(long object, Template changes) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory h = arena.allocate(abi().ulongSize());
+        try (NativeArena arena = scratch.open()) {
+            Pointer h = arena.allocate(abi().ulongSize());
             Pkcs11Errors.check(Pkcs11Function.C_CopyObject,
                     fn().C_CopyObject(handle, object, AttributeCodec.encode(changes, arena), changes.size(), h));
             return abi().getULong(h, 0);
@@ -400,7 +405,7 @@ public final class Session implements AutoCloseable {
 
     /** {@code C_SetAttributeValue}. */
     public void setAttributes(long object, Template template) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pkcs11Errors.check(Pkcs11Function.C_SetAttributeValue,
                     fn().C_SetAttributeValue(handle, object, AttributeCodec.encode(template, arena), template.size()));
         }
@@ -419,8 +424,8 @@ public final class Session implements AutoCloseable {
     }
 
     private byte[] signRest(byte[] data) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory in = arena.bytes(data);
+        try (NativeArena arena = scratch.open()) {
+            Pointer in = arena.bytes(data);
             return Outputs.bytes(Pkcs11Function.C_Sign, arena, 512, (out, len) -> f.C_Sign(handle, in, data.length, out, len));
         } finally {
             active &= ~SIGN;
@@ -428,7 +433,7 @@ public final class Session implements AutoCloseable {
     }
 
     public void signInit(Mechanism mechanism, long key) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pkcs11Errors.check(Pkcs11Function.C_SignInit, fn().C_SignInit(handle, mechanism.encode(arena), key));
             active |= SIGN;
         }
@@ -441,7 +446,7 @@ public final class Session implements AutoCloseable {
     }
 
     public void signUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pkcs11Errors.check(Pkcs11Function.C_SignUpdate, fn().C_SignUpdate(handle, arena.bytes(data, offset, length), length));
         } catch (Pkcs11Exception | RuntimeException e) {
             active &= ~SIGN;
@@ -451,7 +456,7 @@ public final class Session implements AutoCloseable {
 
     public byte[] signFinal() throws Pkcs11Exception {
         Pkcs11Functions fx = fn();
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             return Outputs.bytes(Pkcs11Function.C_SignFinal, arena, 512, (out, len) -> fx.C_SignFinal(handle, out, len));
         } finally {
             active &= ~SIGN;
@@ -464,7 +469,7 @@ public final class Session implements AutoCloseable {
      */
     public boolean verify(Mechanism mechanism, long key, byte[] data, byte[] signature) throws Pkcs11Exception {
         verifyInit(mechanism, key);
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             long rv = f.C_Verify(handle, arena.bytes(data), data.length, arena.bytes(signature), signature.length);
             return verdict(Pkcs11Function.C_Verify, rv);
         } finally {
@@ -473,14 +478,14 @@ public final class Session implements AutoCloseable {
     }
 
     public void verifyInit(Mechanism mechanism, long key) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pkcs11Errors.check(Pkcs11Function.C_VerifyInit, fn().C_VerifyInit(handle, mechanism.encode(arena), key));
             active |= VERIFY;
         }
     }
 
     public void verifyUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pkcs11Errors.check(Pkcs11Function.C_VerifyUpdate, fn().C_VerifyUpdate(handle, arena.bytes(data, offset, length), length));
         } catch (Pkcs11Exception | RuntimeException e) {
             active &= ~VERIFY;
@@ -489,7 +494,7 @@ public final class Session implements AutoCloseable {
     }
 
     public boolean verifyFinal(byte[] signature) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             return verdict(Pkcs11Function.C_VerifyFinal, fn().C_VerifyFinal(handle, arena.bytes(signature), signature.length));
         } finally {
             active &= ~VERIFY;
@@ -509,8 +514,8 @@ public final class Session implements AutoCloseable {
     /** Single-part {@code C_EncryptInit} + {@code C_Encrypt}. */
     public byte[] encrypt(Mechanism mechanism, long key, byte[] data) throws Pkcs11Exception {
         encryptInit(mechanism, key);
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory in = arena.bytes(data);
+        try (NativeArena arena = scratch.open()) {
+            Pointer in = arena.bytes(data);
             return Outputs.bytes(Pkcs11Function.C_Encrypt, arena, data.length + 64L,
                     (out, len) -> f.C_Encrypt(handle, in, data.length, out, len));
         } finally {
@@ -519,7 +524,7 @@ public final class Session implements AutoCloseable {
     }
 
     public void encryptInit(Mechanism mechanism, long key) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pkcs11Errors.check(Pkcs11Function.C_EncryptInit, fn().C_EncryptInit(handle, mechanism.encode(arena), key));
             active |= ENCRYPT;
         }
@@ -527,8 +532,8 @@ public final class Session implements AutoCloseable {
 
     public byte[] encryptUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
         Pkcs11Functions fx = fn();
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory in = arena.bytes(data, offset, length);
+        try (NativeArena arena = scratch.open()) {
+            Pointer in = arena.bytes(data, offset, length);
             return Outputs.bytes(Pkcs11Function.C_EncryptUpdate, arena, length + 64L,
                     (out, len) -> fx.C_EncryptUpdate(handle, in, length, out, len));
         } catch (Pkcs11Exception | RuntimeException e) {
@@ -539,7 +544,7 @@ public final class Session implements AutoCloseable {
 
     public byte[] encryptFinal() throws Pkcs11Exception {
         Pkcs11Functions fx = fn();
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             return Outputs.bytes(Pkcs11Function.C_EncryptFinal, arena, 64, (out, len) -> fx.C_EncryptFinal(handle, out, len));
         } finally {
             active &= ~ENCRYPT;
@@ -555,8 +560,8 @@ public final class Session implements AutoCloseable {
     /** {@code C_Decrypt} after {@link #decryptInit} and, for keys that need it, a context-specific login. */
     public byte[] decryptAfterInit(byte[] data) throws Pkcs11Exception {
         Pkcs11Functions fx = fn();
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory in = arena.bytes(data);
+        try (NativeArena arena = scratch.open()) {
+            Pointer in = arena.bytes(data);
             return Outputs.bytes(Pkcs11Function.C_Decrypt, arena, data.length + 64L,
                     (out, len) -> fx.C_Decrypt(handle, in, data.length, out, len));
         } finally {
@@ -565,7 +570,7 @@ public final class Session implements AutoCloseable {
     }
 
     public void decryptInit(Mechanism mechanism, long key) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pkcs11Errors.check(Pkcs11Function.C_DecryptInit, fn().C_DecryptInit(handle, mechanism.encode(arena), key));
             active |= DECRYPT;
         }
@@ -573,8 +578,8 @@ public final class Session implements AutoCloseable {
 
     public byte[] decryptUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
         Pkcs11Functions fx = fn();
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory in = arena.bytes(data, offset, length);
+        try (NativeArena arena = scratch.open()) {
+            Pointer in = arena.bytes(data, offset, length);
             return Outputs.bytes(Pkcs11Function.C_DecryptUpdate, arena, length + 64L,
                     (out, len) -> fx.C_DecryptUpdate(handle, in, length, out, len));
         } catch (Pkcs11Exception | RuntimeException e) {
@@ -585,7 +590,7 @@ public final class Session implements AutoCloseable {
 
     public byte[] decryptFinal() throws Pkcs11Exception {
         Pkcs11Functions fx = fn();
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             return Outputs.bytes(Pkcs11Function.C_DecryptFinal, arena, 64, (out, len) -> fx.C_DecryptFinal(handle, out, len));
         } finally {
             active &= ~DECRYPT;
@@ -597,8 +602,8 @@ public final class Session implements AutoCloseable {
     /** Single-part {@code C_DigestInit} + {@code C_Digest}. */
     public byte[] digest(Mechanism mechanism, byte[] data) throws Pkcs11Exception {
         digestInit(mechanism);
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory in = arena.bytes(data);
+        try (NativeArena arena = scratch.open()) {
+            Pointer in = arena.bytes(data);
             return Outputs.bytes(Pkcs11Function.C_Digest, arena, 64, (out, len) -> f.C_Digest(handle, in, data.length, out, len));
         } finally {
             active &= ~DIGEST;
@@ -606,14 +611,14 @@ public final class Session implements AutoCloseable {
     }
 
     public void digestInit(Mechanism mechanism) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pkcs11Errors.check(Pkcs11Function.C_DigestInit, fn().C_DigestInit(handle, mechanism.encode(arena)));
             active |= DIGEST;
         }
     }
 
     public void digestUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pkcs11Errors.check(Pkcs11Function.C_DigestUpdate, fn().C_DigestUpdate(handle, arena.bytes(data, offset, length), length));
         } catch (Pkcs11Exception | RuntimeException e) {
             active &= ~DIGEST;
@@ -632,7 +637,7 @@ public final class Session implements AutoCloseable {
 
     public byte[] digestFinal() throws Pkcs11Exception {
         Pkcs11Functions fx = fn();
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             return Outputs.bytes(Pkcs11Function.C_DigestFinal, arena, 64, (out, len) -> fx.C_DigestFinal(handle, out, len));
         } finally {
             active &= ~DIGEST;
@@ -643,8 +648,8 @@ public final class Session implements AutoCloseable {
 
     /** {@code C_GenerateKey}. */
     public long generateKey(Mechanism mechanism, Template template) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory h = arena.allocate(abi().ulongSize());
+        try (NativeArena arena = scratch.open()) {
+            Pointer h = arena.allocate(abi().ulongSize());
             Pkcs11Errors.check(Pkcs11Function.C_GenerateKey, fn().C_GenerateKey(handle, mechanism.encode(arena),
                     AttributeCodec.encode(template, arena), template.size(), h));
             return abi().getULong(h, 0);
@@ -654,9 +659,9 @@ public final class Session implements AutoCloseable {
     /** {@code C_GenerateKeyPair}. */
     public KeyPairHandles generateKeyPair(Mechanism mechanism, Template publicKey, Template privateKey)
             throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory pub = arena.allocate(abi().ulongSize());
-            Memory priv = arena.allocate(abi().ulongSize());
+        try (NativeArena arena = scratch.open()) {
+            Pointer pub = arena.allocate(abi().ulongSize());
+            Pointer priv = arena.allocate(abi().ulongSize());
             Pkcs11Errors.check(Pkcs11Function.C_GenerateKeyPair, fn().C_GenerateKeyPair(handle, mechanism.encode(arena),
                     AttributeCodec.encode(publicKey, arena), publicKey.size(),
                     AttributeCodec.encode(privateKey, arena), privateKey.size(), pub, priv));
@@ -667,7 +672,7 @@ public final class Session implements AutoCloseable {
     /** {@code C_WrapKey}: {@code key} encrypted under {@code wrappingKey}. */
     public byte[] wrapKey(Mechanism mechanism, long wrappingKey, long key) throws Pkcs11Exception {
         Pkcs11Functions fx = fn();
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pointer m = mechanism.encode(arena);
             return TwoCall.bytes(Pkcs11Function.C_WrapKey, abi(), (out, len) -> fx.C_WrapKey(handle, m, wrappingKey, key, out, len));
         } catch (Pkcs11Exception e) {
@@ -678,8 +683,8 @@ public final class Session implements AutoCloseable {
     /** {@code C_UnwrapKey}: a new key object from {@code wrapped}, with {@code template}'s attributes. */
     public long unwrapKey(Mechanism mechanism, long unwrappingKey, byte[] wrapped, Template template)
             throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory h = arena.allocate(abi().ulongSize());
+        try (NativeArena arena = scratch.open()) {
+            Pointer h = arena.allocate(abi().ulongSize());
             Pkcs11Errors.check(Pkcs11Function.C_UnwrapKey, fn().C_UnwrapKey(handle, mechanism.encode(arena), unwrappingKey,
                     arena.bytes(wrapped), wrapped.length, AttributeCodec.encode(template, arena), template.size(), h));
             return abi().getULong(h, 0);
@@ -688,8 +693,8 @@ public final class Session implements AutoCloseable {
 
     /** {@code C_DeriveKey}. */
     public long deriveKey(Mechanism mechanism, long baseKey, Template template) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory h = arena.allocate(abi().ulongSize());
+        try (NativeArena arena = scratch.open()) {
+            Pointer h = arena.allocate(abi().ulongSize());
             Pkcs11Errors.check(Pkcs11Function.C_DeriveKey, fn().C_DeriveKey(handle, mechanism.encode(arena), baseKey,
                     AttributeCodec.encode(template, arena), template.size(), h));
             return abi().getULong(h, 0);
@@ -710,8 +715,8 @@ public final class Session implements AutoCloseable {
         if (out.length == 0) {
             return;
         }
-        try (NativeArena arena = new NativeArena(abi())) {
-            Memory m = arena.allocate(out.length);
+        try (NativeArena arena = scratch.open()) {
+            Pointer m = arena.allocate(out.length);
             Pkcs11Errors.check(Pkcs11Function.C_GenerateRandom, fn().C_GenerateRandom(handle, m, out.length));
             m.read(0, out, 0, out.length);
         }
@@ -719,7 +724,7 @@ public final class Session implements AutoCloseable {
 
     /** {@code C_SeedRandom}. */
     public void seedRandom(byte[] seed) throws Pkcs11Exception {
-        try (NativeArena arena = new NativeArena(abi())) {
+        try (NativeArena arena = scratch.open()) {
             Pkcs11Errors.check(Pkcs11Function.C_SeedRandom, fn().C_SeedRandom(handle, arena.bytes(seed), seed.length));
         }
     }

@@ -110,7 +110,7 @@ public final class Token {
             throw new IllegalArgumentException("a token label is at most 32 bytes of UTF-8, this one is " + l.length);
         }
         try (NativeArena arena = new NativeArena(module().functions().abi())) {
-            Memory padded = arena.allocate(32);
+            Pointer padded = arena.allocate(32);
             for (int i = 0; i < 32; i++) {
                 padded.setByte(i, i < l.length ? l[i] : (byte) ' ');
             }

@@ -49,7 +49,7 @@ public final class AttributeCodec {
         if (attributes.isEmpty()) {
             return Pointer.NULL;
         }
-        Memory array = arena.allocate(ATTR.size() * attributes.size());
+        Pointer array = arena.allocate(ATTR.size() * attributes.size());
         for (int i = 0; i < attributes.size(); i++) {
             Pointer entry = array.share(i * ATTR.size());
             Attribute<?> a = attributes.get(i);
@@ -67,7 +67,7 @@ public final class AttributeCodec {
         switch (a.type().kind()) {
             case BOOLEAN -> bytes = new byte[] {(byte) (((Boolean) v) ? 1 : 0)};
             case ULONG -> {
-                Memory m = arena.ulong((Long) v);
+                Pointer m = arena.ulong((Long) v);
                 P_VALUE.setPointer(entry, m);
                 return abi.ulongSize();
             }
@@ -77,7 +77,7 @@ public final class AttributeCodec {
             case DATE -> bytes = formatDate((LocalDate) v);
             case MECHANISM_ARRAY -> {
                 long[] mechs = (long[]) v;
-                Memory m = arena.allocate((long) mechs.length * abi.ulongSize());
+                Pointer m = arena.allocate((long) mechs.length * abi.ulongSize());
                 abi.setULongArray(m, 0, mechs);
                 P_VALUE.setPointer(entry, mechs.length == 0 ? Pointer.NULL : m);
                 return (long) mechs.length * abi.ulongSize();
@@ -107,7 +107,7 @@ public final class AttributeCodec {
         }
         try (NativeArena arena = new NativeArena(f.abi())) {
             int n = types.size();
-            Memory array = arena.allocate(ATTR.size() * n);
+            Pointer array = arena.allocate(ATTR.size() * n);
             for (int i = 0; i < n; i++) {
                 TYPE.setULong(array.share(i * ATTR.size()), types.get(i).code());
             }
@@ -128,7 +128,7 @@ public final class AttributeCodec {
                 return new AttributeValues(values, unavailable);
             }
             // Second round: only the readable ones, with buffers of the reported sizes.
-            Memory second = arena.allocate(ATTR.size() * readable.size());
+            Pointer second = arena.allocate(ATTR.size() * readable.size());
             for (int j = 0; j < readable.size(); j++) {
                 Pointer src = array.share(readable.get(j) * ATTR.size());
                 Pointer dst = second.share(j * ATTR.size());
@@ -158,7 +158,7 @@ public final class AttributeCodec {
     private static AttributeValues.Unavailable whyUnavailable(Pkcs11Functions f, long session, long object,
                                                              AttributeType<?> type, long combinedRv) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(f.abi())) {
-            Memory one = arena.allocate(ATTR.size());
+            Pointer one = arena.allocate(ATTR.size());
             TYPE.setULong(one, type.code());
             long rv = f.C_GetAttributeValue(session, object, one, 1);
             if (rv == CKR_ATTRIBUTE_SENSITIVE) {
@@ -186,7 +186,7 @@ public final class AttributeCodec {
             long l = LEN.getULong(e);
             P_VALUE.setPointer(e, l == 0 || l == CK_UNAVAILABLE_INFORMATION ? Pointer.NULL : arena.allocate(l));
         }
-        Memory outer = arena.allocate(ATTR.size());
+        Pointer outer = arena.allocate(ATTR.size());
         TYPE.setULong(outer, type.code());
         P_VALUE.setPointer(outer, inner);
         LEN.setULong(outer, len);

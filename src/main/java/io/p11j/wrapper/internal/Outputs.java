@@ -28,10 +28,10 @@ public final class Outputs {
     public static byte[] bytes(Pkcs11Function function, NativeArena arena, long hint, TwoCall.Call call)
             throws Pkcs11Exception {
         Abi abi = arena.abi();
-        Memory length = arena.allocate(abi.ulongSize());
+        Pointer length = arena.allocate(abi.ulongSize());
         long size = Math.max(hint, 1);
         for (int round = 0; round < 3; round++) {
-            Memory out = arena.allocate(size);
+            Pointer out = arena.allocate(size);
             abi.setULong(length, 0, size);
             long rv = call.invoke(out, length);
             long reported = abi.getULong(length, 0);

@@ -92,7 +92,7 @@ public final class Mechanism {
     /** A native {@code CK_MECHANISM} (with its parameter structure) in {@code arena}. */
     public Pointer encode(NativeArena arena) {
         StructLayout l = Structs.CK_MECHANISM.layout(arena.abi());
-        Memory m = arena.allocate(l.size());
+        Pointer m = arena.allocate(l.size());
         l.field("mechanism").setULong(m, type);
         if (parameters != null) {
             l.field("pParameter").setPointer(m, parameters.encode(arena));

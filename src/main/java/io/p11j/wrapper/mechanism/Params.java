@@ -67,7 +67,7 @@ public final class Params {
         @Override
         public Pointer encode(NativeArena arena) {
             StructLayout l = Structs.CK_GCM_PARAMS.layout(arena.abi());
-            Memory m = arena.allocate(l.size());
+            Pointer m = arena.allocate(l.size());
             l.field("pIv").setPointer(m, bytesOrNull(iv, arena));
             l.field("ulIvLen").setULong(m, iv.length);
             l.field("ulIvBits").setULong(m, iv.length * 8L);
@@ -103,7 +103,7 @@ public final class Params {
         @Override
         public Pointer encode(NativeArena arena) {
             StructLayout l = Structs.CK_AES_CTR_PARAMS.layout(arena.abi());
-            Memory m = arena.allocate(l.size());
+            Pointer m = arena.allocate(l.size());
             l.field("ulCounterBits").setULong(m, counterBits);
             l.field("cb").setBytes(m, counterBlock);
             return m;
@@ -120,7 +120,7 @@ public final class Params {
         @Override
         public Pointer encode(NativeArena arena) {
             StructLayout l = Structs.CK_RSA_PKCS_PSS_PARAMS.layout(arena.abi());
-            Memory m = arena.allocate(l.size());
+            Pointer m = arena.allocate(l.size());
             l.field("hashAlg").setULong(m, hashAlg);
             l.field("mgf").setULong(m, mgf);
             l.field("sLen").setULong(m, saltLength);
@@ -147,7 +147,7 @@ public final class Params {
         @Override
         public Pointer encode(NativeArena arena) {
             StructLayout l = Structs.CK_RSA_PKCS_OAEP_PARAMS.layout(arena.abi());
-            Memory m = arena.allocate(l.size());
+            Pointer m = arena.allocate(l.size());
             l.field("hashAlg").setULong(m, hashAlg);
             l.field("mgf").setULong(m, mgf);
             l.field("source").setULong(m, label.length == 0 ? 0 : CKZ_DATA_SPECIFIED);
@@ -182,7 +182,7 @@ public final class Params {
         @Override
         public Pointer encode(NativeArena arena) {
             StructLayout l = Structs.CK_ECDH1_DERIVE_PARAMS.layout(arena.abi());
-            Memory m = arena.allocate(l.size());
+            Pointer m = arena.allocate(l.size());
             l.field("kdf").setULong(m, kdf);
             l.field("ulSharedDataLen").setULong(m, sharedData.length);
             l.field("pSharedData").setPointer(m, bytesOrNull(sharedData, arena));
@@ -211,7 +211,7 @@ public final class Params {
         @Override
         public Pointer encode(NativeArena arena) {
             StructLayout l = Structs.CK_EDDSA_PARAMS.layout(arena.abi());
-            Memory m = arena.allocate(l.size());
+            Pointer m = arena.allocate(l.size());
             l.field("phFlag").setByte(m, (byte) (preHash ? 1 : 0));
             l.field("ulContextDataLen").setULong(m, context.length);
             l.field("pContextData").setPointer(m, bytesOrNull(context, arena));
@@ -238,7 +238,7 @@ public final class Params {
         @Override
         public Pointer encode(NativeArena arena) {
             StructLayout l = Structs.CK_KEY_DERIVATION_STRING_DATA.layout(arena.abi());
-            Memory m = arena.allocate(l.size());
+            Pointer m = arena.allocate(l.size());
             l.field("pData").setPointer(m, bytesOrNull(data, arena));
             l.field("ulLen").setULong(m, data.length);
             return m;
@@ -273,7 +273,7 @@ public final class Params {
         @Override
         public Pointer encode(NativeArena arena) {
             StructLayout l = Structs.CK_AES_CBC_ENCRYPT_DATA_PARAMS.layout(arena.abi());
-            Memory m = arena.allocate(l.size());
+            Pointer m = arena.allocate(l.size());
             l.field("iv").setBytes(m, iv);
             l.field("pData").setPointer(m, bytesOrNull(data, arena));
             l.field("length").setULong(m, data.length);
@@ -295,7 +295,7 @@ public final class Params {
         @Override
         public Pointer encode(NativeArena arena) {
             StructLayout l = Structs.CK_RSA_AES_KEY_WRAP_PARAMS.layout(arena.abi());
-            Memory m = arena.allocate(l.size());
+            Pointer m = arena.allocate(l.size());
             l.field("ulAESKeyBits").setULong(m, aesKeyBits);
             l.field("pOAEPParams").setPointer(m, oaep.encode(arena));
             return m;
@@ -327,7 +327,7 @@ public final class Params {
         @Override
         public Pointer encode(NativeArena arena) {
             StructLayout l = Structs.CK_SALSA20_CHACHA20_POLY1305_PARAMS.layout(arena.abi());
-            Memory m = arena.allocate(l.size());
+            Pointer m = arena.allocate(l.size());
             l.field("pNonce").setPointer(m, bytesOrNull(nonce, arena));
             l.field("ulNonceLen").setULong(m, nonce.length);
             l.field("pAAD").setPointer(m, bytesOrNull(aad, arena));
