@@ -10,9 +10,15 @@
 # then a table: C ns/op (median of repetitions), p11j ns/op (JMH score ± 99.9% error, and the median of
 # its iterations), their ratio and difference; the bare-JNA row shows what the sys layer adds over JNA.
 #
+# Then signing (RSA-2048 SHA256_RSA_PKCS and ECDSA P-256, 1 KiB messages), the same way: the C loop
+# src/jmh/c/sign_loop.c, the JMH benchmark io.p11j.bench.SignBenchmark with -prof gc (the wrapper from a
+# SessionPool and on one Session, and the JDK's SunPKCS11, all with the same key on one token), the C
+# loop again; and a second table: us/op of each path, the throughput ratios p11j/SunPKCS11 and p11j/C,
+# and the bytes allocated per signature (gc.alloc.rate.norm).
+#
 # Usage: scripts/bench.sh [--smoke] [--no-build] [-- JMH options...]
-#   --smoke     prove that both build and start: one short JMH iteration per benchmark, a tiny C loop
-#               (a few seconds plus the build); the numbers mean nothing
+#   --smoke     prove that everything builds and starts: one short JMH iteration per benchmark, tiny C
+#               loops (several seconds plus the build); the numbers mean nothing
 #   --no-build  use target/ as it is (after an earlier run) instead of running Maven
 #   -- ...      further JMH options, appended last (e.g. -- -prof stack)
 #
@@ -34,7 +40,7 @@ while [ $# -gt 0 ]; do
         --smoke) SMOKE=1 ;;
         --no-build) BUILD=0 ;;
         --) shift; EXTRA_JMH=("$@"); break ;;
-        -h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option: $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
@@ -43,10 +49,13 @@ done
 if [ "$SMOKE" = 1 ]; then
     JMH_OPTS=(-f 1 -wi 0 -i 1 -r 100ms)
     C_ARGS=(2000 5000 1)            # C_GenerateRandom iterations, C_GetSessionInfo iterations, repetitions
+    C_SIGN_ARGS=(5 20 1)            # RSA signatures, ECDSA signatures, repetitions
 else
     JMH_OPTS=(-f 2 -wi 3 -w 1s -i 10 -r 1s)  # two forks, many short iterations: a median that noise moves less
     C_ARGS=(500000 2000000 5)
+    C_SIGN_ARGS=(2000 20000 5)      # about 1.2 s (RSA) and 1.1 s (ECDSA) per repetition on SoftHSM2
 fi
+SIGN_PIN=1234                       # the C token's user PIN (the Java side's token is the fixture's)
 
 # ---- prerequisites ---------------------------------------------------------------------------------
 
@@ -95,6 +104,9 @@ fi
 echo "== build: gcc -O2 src/jmh/c/syscall_loop.c"
 gcc -O2 -Wall -Wextra -Werror -std=c11 -I"$P11KIT_INCLUDE/p11-kit" \
     -o "$WORK/syscall_loop" src/jmh/c/syscall_loop.c -ldl
+echo "== build: gcc -O2 src/jmh/c/sign_loop.c"
+gcc -O2 -Wall -Wextra -Werror -std=c11 -I"$P11KIT_INCLUDE/p11-kit" \
+    -o "$WORK/sign_loop" src/jmh/c/sign_loop.c -ldl
 
 # ---- the C loop's token (the Java side makes its own through the fixture) --------------------------
 
@@ -107,6 +119,10 @@ EOF
 SOFTHSM2_CONF="$WORK/c/softhsm2.conf" softhsm2-util --module "$MODULE" \
     --init-token --free --label bench --so-pin 1234 --pin 1234 >"$WORK/c/init-token.log" 2>&1 \
     || { cat "$WORK/c/init-token.log" >&2; die "softhsm2-util --init-token failed"; }
+# A second token for the signing loop, which generates its key pairs there on its first run.
+SOFTHSM2_CONF="$WORK/c/softhsm2.conf" softhsm2-util --module "$MODULE" \
+    --init-token --free --label bench-sign --so-pin 1234 --pin "$SIGN_PIN" >"$WORK/c/init-token-sign.log" 2>&1 \
+    || { cat "$WORK/c/init-token-sign.log" >&2; die "softhsm2-util --init-token (bench-sign) failed"; }
 
 run_c() { # $1: output file
     echo "== C loop ($1): $MODULE, ${C_ARGS[*]} (random iterations, session-info iterations, repetitions)"
@@ -126,6 +142,27 @@ SOFTHSM2_CONF="$WORK/java/softhsm2.conf" java -Duser.language=en -Duser.country=
     -foe true -rf csv -rff "$WORK/jmh.csv" "${JMH_OPTS[@]}" "${EXTRA_JMH[@]}" | tee "$WORK/jmh.log"
 
 run_c c-after.txt
+
+# ---- signing, side by side: C, JMH, C --------------------------------------------------------------
+
+C_SIGN_RSA="C_Sign(RSA-2048,SHA256_RSA_PKCS,1KiB)"
+C_SIGN_EC="C_Sign(EC-P256,ECDSA,32B)"
+run_sign_c() { # $1: output file
+    echo "== C signing loop ($1): $MODULE, ${C_SIGN_ARGS[*]} (RSA signatures, ECDSA signatures, repetitions)"
+    SOFTHSM2_CONF="$WORK/c/softhsm2.conf" "$WORK/sign_loop" "$MODULE" bench-sign "$SIGN_PIN" "${C_SIGN_ARGS[@]}" \
+        | tee "$WORK/$1"
+    grep -qF "RESULT $C_SIGN_RSA " "$WORK/$1" && grep -qF "RESULT $C_SIGN_EC " "$WORK/$1" \
+        || die "the C signing loop printed no result"
+}
+
+run_sign_c sign-c-before.txt
+
+echo "== JMH: io.p11j.bench.SignBenchmark ${JMH_OPTS[*]} -prof gc ${EXTRA_JMH[*]:-}"
+SOFTHSM2_CONF="$WORK/java/softhsm2.conf" java -Duser.language=en -Duser.country=US -cp "$CLASSPATH_JMH" \
+    org.openjdk.jmh.Main 'io\.p11j\.bench\.SignBenchmark\.' \
+    -foe true -rf csv -rff "$WORK/jmh-sign.csv" "${JMH_OPTS[@]}" -prof gc "${EXTRA_JMH[@]}" | tee "$WORK/jmh-sign.log"
+
+run_sign_c sign-c-after.txt
 
 # ---- summary ---------------------------------------------------------------------------------------
 
@@ -187,4 +224,68 @@ echo
 awk -v a="$(jmh_field generateRandom32 5)" -v b="$(jmh_field rawJnaFunctionInvoke 5)" \
     -v am="$(jmh_median generateRandom32)" -v bm="$(jmh_median rawJnaFunctionInvoke)" \
     'BEGIN { printf "p11j sys over bare JNA (C_GenerateRandom): %+.0f ns/op by score (%.2fx), %+.0f ns/op by median (%.2fx)\n", a - b, a / b, am - bm, am / bm }'
+
+# ---- signing summary -------------------------------------------------------------------------------
+
+# "io.p11j.bench.SignBenchmark.p11jPoolRsa2048","avgt",1,20,612.3,4.5,"us/op"
+# "io.p11j.bench.SignBenchmark.p11jPoolRsa2048:gc.alloc.rate.norm","avgt",1,20,1734.0,0.1,"B/op"  (JMH ends its CSV lines with CRLF)
+sign_field() { # $1 benchmark method, $2 field (5 score, 6 error, 7 unit)
+    awk -F, -v m="\"io.p11j.bench.SignBenchmark.$1\"" -v k="$2" '{ sub(/\r$/, "") } $1 == m { print $k; found = 1 }
+        END { exit !found }' "$WORK/jmh-sign.csv" || die "no JMH result for SignBenchmark.$1"
+}
+sign_alloc() { # $1 benchmark method: its gc.alloc.rate.norm (bytes per operation), or n/a
+    awk -F, -v m="\"io.p11j.bench.SignBenchmark.$1:" \
+        'index($1, m) == 1 && $1 ~ /gc\.alloc\.rate\.norm"$/ { printf "%.0f\n", $5; found = 1 }
+         END { if (!found) print "n/a" }' "$WORK/jmh-sign.csv"
+}
+SIGN_METHODS=(p11jPoolRsa2048 p11jSessionRsa2048 sunPkcs11Rsa2048 p11jPoolEcP256 p11jSessionEcP256 sunPkcs11EcP256)
+for m in "${SIGN_METHODS[@]}"; do
+    s=$(sign_field "$m" 5)
+    awk -v s="$s" 'BEGIN { exit !(s + 0 > 0) }' || die "JMH score of SignBenchmark.$m is not a positive number: $s"
+    [ "$(sign_field "$m" 7)" = '"us/op"' ] || die "SignBenchmark.$m is not in us/op (a -bm or -tu option?): the table needs avgt us/op"
+done
+
+sign_row() { # $1 label, $2 C op name, $3 pool method, $4 session method, $5 SunPKCS11 method
+    local cm p s u
+    cm=$(c_median "$2" "$WORK/sign-c-before.txt" "$WORK/sign-c-after.txt")
+    p=$(sign_field "$3" 5)
+    s=$(sign_field "$4" 5)
+    u=$(sign_field "$5" 5)
+    awk -v l="$1" -v c="$cm" -v p="$p" -v s="$s" -v u="$u" \
+        -v pa="$(sign_alloc "$3")" -v sa="$(sign_alloc "$4")" -v ua="$(sign_alloc "$5")" 'BEGIN {
+        c /= 1000 # ns -> us
+        printf "| %-24s | %7.1f | %7.1f | %7.1f | %7.1f | %5.2f | %5.2f | %5.2f | %5.2f | %5.2f | %6s | %6s | %6s |\n",
+               l, c, p, s, u, u / p, u / s, c / p, c / s, c / u, pa, sa, ua
+    }'
+}
+sign_error() { # $1 benchmark method: its JMH 99.9% error, or n/a (one iteration)
+    awk -v e="$(sign_field "$1" 6)" 'BEGIN { print (e == "NaN" || e == "") ? "n/a" : sprintf("%.1f", e) }'
+}
+sign_detail() { # $1 label, $2 C op name, $3 pool method, $4 session method, $5 SunPKCS11 method
+    awk -v l="$1" -v cb="$(c_run_median "$2" "$WORK/sign-c-before.txt")" -v ca="$(c_run_median "$2" "$WORK/sign-c-after.txt")" \
+        -v pe="$(sign_error "$3")" -v se="$(sign_error "$4")" -v ue="$(sign_error "$5")" 'BEGIN {
+        printf "   %s: C before %.1f, after %.1f us/op; JMH 99.9%% error: pool ± %s, session ± %s, SunPKCS11 ± %s us/op\n",
+               l, cb / 1000, ca / 1000, pe, se, ue
+    }'
+}
+
+echo
+echo "== signing on SoftHSM2 ($MODULE), us/op$([ "$SMOKE" = 1 ] && echo ' -- SMOKE RUN: these numbers mean nothing')"
+echo "   C: median of the ${C_SIGN_ARGS[2]} repetitions of ${C_SIGN_ARGS[0]} (RSA) / ${C_SIGN_ARGS[1]} (ECDSA) C_SignInit + C_Sign before JMH and after it."
+echo "   Java: JMH avgt score (${JMH_OPTS[*]}); pool = SessionPool.execute, sess. = one logged-in Session, Sun = SunPKCS11."
+echo "   x/y: throughput of x over throughput of y (y's us/op / x's us/op): above 1.00, x signs faster."
+echo "   B/op: bytes allocated on the Java heap per signature (-prof gc gc.alloc.rate.norm; native memory not counted)."
+echo
+printf '| %-24s | %7s | %7s | %7s | %7s | %5s | %5s | %5s | %5s | %5s | %6s | %6s | %6s |
+' \
+    "op (1 KiB message)" "C" "pool" "sess." "Sun" "p/Sun" "s/Sun" "p/C" "s/C" "Sun/C" "B pool" "B sess" "B Sun"
+printf '|%s|---------|---------|---------|---------|-------|-------|-------|-------|-------|--------|--------|--------|\n' "$(printf -- '-%.0s' {1..26})"
+sign_row "RSA-2048 SHA256_RSA_PKCS" "$C_SIGN_RSA" p11jPoolRsa2048 p11jSessionRsa2048 sunPkcs11Rsa2048
+sign_row "ECDSA P-256 (SHA-256 J)"  "$C_SIGN_EC"  p11jPoolEcP256 p11jSessionEcP256 sunPkcs11EcP256
+echo
+sign_detail "RSA-2048" "$C_SIGN_RSA" p11jPoolRsa2048 p11jSessionRsa2048 sunPkcs11Rsa2048
+sign_detail "ECDSA P-256" "$C_SIGN_EC" p11jPoolEcP256 p11jSessionEcP256 sunPkcs11EcP256
+echo "   (ECDSA: Java hashes the 1 KiB message with SHA-256 and the token signs the digest with CKM_ECDSA; the C loop"
+echo "   signs a fixed 32-byte digest, so C/Java includes Java's SHA-256 of 1 KiB. Provider targets: p/Sun >= 1.00,"
+echo "   p/C >= 0.95, B pool <= 1024.)"
 awk -v s="$START" -v e="$(date +%s.%N)" 'BEGIN { printf "bench.sh: done in %.1f s\n", e - s }'

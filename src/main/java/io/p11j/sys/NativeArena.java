@@ -152,10 +152,12 @@ public final class NativeArena implements AutoCloseable {
                 block = null;
             }
         }
-        for (Memory m : large) {
-            m.clear();
-            m.close();
+        if (!large.isEmpty()) { // the common call has none: no iterator on the hot path
+            for (int i = 0; i < large.size(); i++) {
+                large.get(i).clear();
+                large.get(i).close();
+            }
+            large.clear();
         }
-        large.clear();
     }
 }
