@@ -13,6 +13,14 @@ import io.p11j.testing.SoftHsmExtension;
 import io.p11j.testing.Sys;
 import io.p11j.testing.Template;
 import io.p11j.testing.TestToken;
+import io.p11j.uri.Pkcs11Uri;
+import io.p11j.wrapper.PinSupplier;
+import io.p11j.wrapper.Pkcs11Module;
+import io.p11j.wrapper.PoolConfig;
+import io.p11j.wrapper.SessionPool;
+import io.p11j.wrapper.Token;
+import io.p11j.wrapper.attribute.AttributeType;
+import io.p11j.wrapper.mechanism.Mechanism;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -25,7 +33,8 @@ import static io.p11j.sys.Pkcs11Constants.*;
 
 /**
  * The demonstration (scripts/demo.sh): creates a throwaway SoftHSM2 token through the sys layer,
- * generates a few keys on it, and lists the module, the token, its mechanisms and its objects.
+ * generates a few keys on it, and lists the module, the token, its mechanisms and its objects; then,
+ * through the wrapper, the pkcs11: URI of each, and a signature by a key found by its URI.
  * Needs {@code SOFTHSM2_CONF} pointing at a file in a private directory (the script makes one).
  */
 public final class SysDemo {
@@ -112,7 +121,45 @@ public final class SysDemo {
         } finally {
             f.C_CloseSession(session);
         }
+        listUris(out, hsm.module(), token);
         out.printf("%nThe token lives in %s and is deleted when this program exits.%n", hsm.tokenDir());
+    }
+
+    /** The same token through the wrapper: the pkcs11: URI of the module, the token and every object, as p11tool --list-all prints them. */
+    private static void listUris(PrintStream out, Pkcs11Module module, TestToken t) throws Exception {
+        Pkcs11Uri byLabel = Pkcs11Uri.builder().token(t.label()).build();
+        Token token = module.tokens(byLabel).get(0);
+        out.printf("%npkcs11: URIs (wrapper)%n  module  %s%n  token   %s%n", module.uri(), token.uri());
+        try (SessionPool pool = SessionPool.open(token, PoolConfig.defaults(), PinSupplier.of(t.userPinChars()))) {
+            for (Pkcs11Uri uri : pool.execute(s -> {
+                List<Pkcs11Uri> uris = new ArrayList<>();
+                for (long h : s.findAll(io.p11j.wrapper.attribute.Template.empty())) {
+                    uris.add(s.uriOf(h));
+                }
+                return uris;
+            })) {
+                out.printf("  object  %s%n", uri);
+            }
+            // A key found by its URI signs; the JDK verifies with the public key read from the token.
+            byte[] data = "signed through a SessionPool".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            boolean verified = pool.execute(s -> {
+                long priv = s.findAll(Pkcs11Uri.create("pkcs11:object=demo%20rsa;type=private")).get(0);
+                long pub = s.findAll(Pkcs11Uri.create("pkcs11:object=demo%20rsa;type=public")).get(0);
+                byte[] sig = s.sign(Mechanism.of(CKM_SHA256_RSA_PKCS), priv, data);
+                var v = s.getAttributes(pub, AttributeType.MODULUS, AttributeType.PUBLIC_EXPONENT);
+                try {
+                    java.security.Signature jdk = java.security.Signature.getInstance("SHA256withRSA");
+                    jdk.initVerify(java.security.KeyFactory.getInstance("RSA").generatePublic(new java.security.spec.RSAPublicKeySpec(
+                            v.require(AttributeType.MODULUS), v.require(AttributeType.PUBLIC_EXPONENT))));
+                    jdk.update(data);
+                    return jdk.verify(sig);
+                } catch (java.security.GeneralSecurityException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            out.printf("%nSigned with pkcs11:object=demo%%20rsa;type=private (CKM_SHA256_RSA_PKCS): the JDK says %s%n",
+                    verified ? "valid" : "INVALID");
+        }
     }
 
     private static void makeKeys(Pkcs11Functions f, long session) throws Exception {
