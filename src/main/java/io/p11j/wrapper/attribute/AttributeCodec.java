@@ -119,7 +119,7 @@ public final class AttributeCodec {
             for (int i = 0; i < n; i++) {
                 long len = LEN.getULong(array.share(i * ATTR.size()));
                 if (len == CK_UNAVAILABLE_INFORMATION) {
-                    unavailable.put(types.get(i), whyUnavailable(f, session, object, types.get(i), rv));
+                    unavailable.put(types.get(i), whyUnavailable(f, session, object, types.get(i)));
                 } else {
                     readable.add(i);
                 }
@@ -156,7 +156,7 @@ public final class AttributeCodec {
 
     /** With several attributes unavailable the code of the combined call is ambiguous: ask for this one alone. */
     private static AttributeValues.Unavailable whyUnavailable(Pkcs11Functions f, long session, long object,
-                                                             AttributeType<?> type, long combinedRv) throws Pkcs11Exception {
+                                                             AttributeType<?> type) throws Pkcs11Exception {
         try (NativeArena arena = new NativeArena(f.abi())) {
             Pointer one = arena.allocate(ATTR.size());
             TYPE.setULong(one, type.code());
@@ -165,9 +165,9 @@ public final class AttributeCodec {
                 return AttributeValues.Unavailable.SENSITIVE;
             }
             if (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_OK) {
-                return AttributeValues.Unavailable.ABSENT;
+                return AttributeValues.Unavailable.ABSENT; // (OK with an unavailable length: absent all the same)
             }
-            throw Pkcs11Errors.of(Pkcs11Function.C_GetAttributeValue, rv == CKR_OK ? combinedRv : rv);
+            throw Pkcs11Errors.of(Pkcs11Function.C_GetAttributeValue, rv);
         }
     }
 
