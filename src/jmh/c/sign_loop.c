@@ -25,18 +25,11 @@
 //
 // Exits non-zero on any failure. Build: gcc -O2 -I/usr/include/p11-kit-1/p11-kit sign_loop.c -ldl
 
-#define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include "pkcs11.h"
+#define PROGRAM "sign_loop"
+#include "bench_common.h"
 
 #define MESSAGE_LENGTH 1024
 
-static CK_FUNCTION_LIST_PTR f;
 static volatile CK_ULONG sink;
 
 static const char RSA_LABEL[] = "bench-rsa2048";
@@ -45,48 +38,10 @@ static CK_BYTE RSA_ID[] = {0x52, 0x53, 0x41, 0x01}; // as io.p11j.bench.SignBenc
 static CK_BYTE EC_ID[] = {0x45, 0x43, 0x01};
 static CK_BYTE P256_OID[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 
-static void die_rv(const char *what, CK_RV rv) {
-    fprintf(stderr, "sign_loop: %s failed: CK_RV 0x%08lx\n", what, (unsigned long) rv);
-    exit(2);
-}
 
-static void check(const char *what, CK_RV rv) {
-    if (rv != CKR_OK) die_rv(what, rv);
-}
 
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec * 1e9 + (double) ts.tv_nsec;
-}
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y ? 1 : 0;
-}
 
-static CK_SLOT_ID find_slot(const char *label) {
-    CK_ULONG n = 0;
-    check("C_GetSlotList", f->C_GetSlotList(CK_TRUE, NULL, &n));
-    CK_SLOT_ID *slots = calloc(n ? n : 1, sizeof *slots);
-    check("C_GetSlotList", f->C_GetSlotList(CK_TRUE, slots, &n));
-    size_t len = strlen(label);
-    for (CK_ULONG i = 0; i < n; i++) {
-        CK_TOKEN_INFO ti;
-        check("C_GetTokenInfo", f->C_GetTokenInfo(slots[i], &ti));
-        if (!(ti.flags & CKF_TOKEN_INITIALIZED) || len > sizeof ti.label) continue;
-        if (memcmp(ti.label, label, len) != 0) continue;
-        int padded = 1;
-        for (size_t j = len; j < sizeof ti.label; j++) padded &= ti.label[j] == ' ';
-        if (padded) {
-            CK_SLOT_ID s = slots[i];
-            free(slots);
-            return s;
-        }
-    }
-    fprintf(stderr, "sign_loop: no initialized token labelled '%s' among %lu slots\n", label, (unsigned long) n);
-    exit(2);
-}
 
 // The one object of class cls labelled label, or CK_INVALID_HANDLE when there is none.
 static CK_OBJECT_HANDLE find_key(CK_SESSION_HANDLE session, CK_OBJECT_CLASS cls, const char *label) {
@@ -231,23 +186,8 @@ int main(int argc, char **argv) {
         return 64;
     }
 
-    void *lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "sign_loop: dlopen %s: %s\n", module, dlerror());
-        return 2;
-    }
-    CK_C_GetFunctionList getFunctionList = (CK_C_GetFunctionList) dlsym(lib, "C_GetFunctionList");
-    if (!getFunctionList) {
-        fprintf(stderr, "sign_loop: %s exports no C_GetFunctionList\n", module);
-        return 2;
-    }
-    CK_RV rv = getFunctionList(&f);
-    if (rv != CKR_OK || !f) die_rv("C_GetFunctionList", rv);
-
-    CK_C_INITIALIZE_ARGS init;
-    memset(&init, 0, sizeof init);
-    init.flags = CKF_OS_LOCKING_OK;
-    check("C_Initialize", f->C_Initialize(&init));
+    load_module(module);
+    CK_RV rv;
 
     CK_SLOT_ID slot = find_slot(label);
     CK_SESSION_HANDLE session;

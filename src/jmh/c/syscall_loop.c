@@ -16,59 +16,14 @@
 //
 // Exits non-zero on any failure. Build: gcc -O2 -I/usr/include/p11-kit-1/p11-kit syscall_loop.c -ldl
 
-#define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+#define PROGRAM "syscall_loop"
+#include "bench_common.h"
 
-#include "pkcs11.h"
-
-static CK_FUNCTION_LIST_PTR f;
 static volatile CK_RV sink;
 
-static void die_rv(const char *what, CK_RV rv) {
-    fprintf(stderr, "syscall_loop: %s failed: CK_RV 0x%08lx\n", what, (unsigned long) rv);
-    exit(2);
-}
 
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec * 1e9 + (double) ts.tv_nsec;
-}
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y ? 1 : 0;
-}
 
-static CK_SLOT_ID find_slot(const char *label) {
-    CK_ULONG n = 0;
-    CK_RV rv = f->C_GetSlotList(CK_TRUE, NULL, &n);
-    if (rv != CKR_OK) die_rv("C_GetSlotList", rv);
-    CK_SLOT_ID *slots = calloc(n ? n : 1, sizeof *slots);
-    rv = f->C_GetSlotList(CK_TRUE, slots, &n);
-    if (rv != CKR_OK) die_rv("C_GetSlotList", rv);
-    size_t len = strlen(label);
-    for (CK_ULONG i = 0; i < n; i++) {
-        CK_TOKEN_INFO ti;
-        rv = f->C_GetTokenInfo(slots[i], &ti);
-        if (rv != CKR_OK) die_rv("C_GetTokenInfo", rv);
-        if (!(ti.flags & CKF_TOKEN_INITIALIZED) || len > sizeof ti.label) continue;
-        if (memcmp(ti.label, label, len) != 0) continue;
-        int padded = 1;
-        for (size_t j = len; j < sizeof ti.label; j++) padded &= ti.label[j] == ' ';
-        if (padded) {
-            CK_SLOT_ID s = slots[i];
-            free(slots);
-            return s;
-        }
-    }
-    fprintf(stderr, "syscall_loop: no initialized token labelled '%s' among %lu slots\n", label, (unsigned long) n);
-    exit(2);
-}
 
 enum call { GENERATE_RANDOM_32, GET_SESSION_INFO };
 
@@ -119,24 +74,8 @@ int main(int argc, char **argv) {
         return 64;
     }
 
-    void *lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "syscall_loop: dlopen %s: %s\n", module, dlerror());
-        return 2;
-    }
-    CK_C_GetFunctionList getFunctionList = (CK_C_GetFunctionList) dlsym(lib, "C_GetFunctionList");
-    if (!getFunctionList) {
-        fprintf(stderr, "syscall_loop: %s exports no C_GetFunctionList\n", module);
-        return 2;
-    }
-    CK_RV rv = getFunctionList(&f);
-    if (rv != CKR_OK || !f) die_rv("C_GetFunctionList", rv);
-
-    CK_C_INITIALIZE_ARGS init;
-    memset(&init, 0, sizeof init);
-    init.flags = CKF_OS_LOCKING_OK;
-    rv = f->C_Initialize(&init);
-    if (rv != CKR_OK) die_rv("C_Initialize", rv);
+    load_module(module);
+    CK_RV rv;
 
     CK_SLOT_ID slot = find_slot(label);
     CK_SESSION_HANDLE session;
