@@ -202,6 +202,28 @@ public final class Pkcs11Module implements AutoCloseable {
         return Optional.of(new Slot(this, functions.abi().getULong(slot, 0)));
     }
 
+    /**
+     * Waits up to {@code timeout} for a slot event (token inserted or removed), polling
+     * {@code C_WaitForSlotEvent} with {@code CKF_DONT_BLOCK} every 50 ms: bounded and interruptible,
+     * which the module's own blocking wait is not.
+     *
+     * @return the slot of the event, or empty when none came in time
+     */
+    public Optional<Slot> awaitSlotEvent(java.time.Duration timeout) throws Pkcs11Exception, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<Slot> event = pollSlotEvent();
+            if (event.isPresent()) {
+                return event;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            java.util.concurrent.TimeUnit.NANOSECONDS.sleep(Math.min(left, 50_000_000L));
+        }
+    }
+
     ModuleContext context() {
         return context;
     }

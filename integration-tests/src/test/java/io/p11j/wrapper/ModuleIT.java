@@ -257,6 +257,17 @@ class ModuleIT {
     }
 
     @Test
+    void awaitSlotEventIsBoundedByItsTimeout() throws Exception {
+        try (Pkcs11Module m = WrapperFixture.openModule()) {
+            m.pollSlotEvent(); // drain anything pending
+            long start = System.nanoTime();
+            assertThat(m.awaitSlotEvent(java.time.Duration.ofMillis(300))).isEmpty();
+            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+            assertThat(elapsedMs).isBetween(290L, 3000L);
+        }
+    }
+
+    @Test
     void slotsAndTokensAreValues() throws Exception {
         try (Pkcs11Module m = WrapperFixture.openModule()) {
             long id = WrapperFixture.slotId(m, token);
