@@ -130,6 +130,11 @@ public final class Abi {
         return ulongSize == 8 ? (Object) value : (Object) (int) value;
     }
 
+    /** Calls a function returning {@code CK_RV} with arguments already in native form: the return width is the ABI's. */
+    long callRv(com.sun.jna.Function f, Object... args) {
+        return ulongSize == 8 ? f.invokeLong(args) : rvFrom(f.invokeInt(args));
+    }
+
     /** Normalises a call's raw {@code CK_RV} (or another returned {@code CK_ULONG}). */
     long rvFrom(long raw) {
         return ulongSize == 8 ? raw : fromUlong32((int) raw);

@@ -41,6 +41,6 @@ abstract class FunctionPointers {
         if (f == null) {
             return Pkcs11Constants.CKR_FUNCTION_NOT_SUPPORTED;
         }
-        return abi.ulongSize() == 8 ? f.invokeLong(args) : abi.rvFrom(f.invokeInt(args));
+        return abi.callRv(f, args);
     }
 }

@@ -134,7 +134,7 @@ public final class Pkcs11Library {
         version.setByte(1, (byte) 0);
         Memory ppInterface = new Memory(abi.pointerSize());
         ppInterface.setPointer(0, null);
-        long rv = invokeRv(getInterface, abi, name, version, ppInterface, abi.ulongArg(0));
+        long rv = abi.callRv(getInterface, name, version, ppInterface, abi.ulongArg(0));
         Pointer iface = ppInterface.getPointer(0);
         if (rv != CKR_OK || iface == null) {
             return null;
@@ -157,7 +157,7 @@ public final class Pkcs11Library {
         }
         Memory pp = new Memory(abi.pointerSize());
         pp.setPointer(0, null);
-        long rv = invokeRv(getFunctionList, abi, pp);
+        long rv = abi.callRv(getFunctionList, pp);
         Pointer list = pp.getPointer(0);
         if (rv != CKR_OK || list == null) {
             throw new NotAPkcs11ModuleException(file, "C_GetFunctionList failed: "
@@ -178,10 +178,6 @@ public final class Pkcs11Library {
             out[i] = layout.field(all[i].name()).getPointer(list);
         }
         return out;
-    }
-
-    private static long invokeRv(Function f, Abi abi, Object... args) {
-        return abi.ulongSize() == 8 ? f.invokeLong(args) : abi.rvFrom(f.invokeInt(args));
     }
 
     /** The absolute path the module was loaded from. */
@@ -210,18 +206,10 @@ public final class Pkcs11Library {
         }
         Abi abi = functions.abi();
         StructLayout layout = Structs.CK_INTERFACE.layout(abi);
-        Memory count = new Memory(abi.ulongSize());
-        abi.setULong(count, 0, 0);
-        long rv = invokeRv(f, abi, Pointer.NULL, count);
-        Pkcs11Exception.check(Pkcs11Function.C_GetInterfaceList, rv);
-        int n = (int) abi.getULong(count, 0);
-        if (n == 0) {
-            return List.of();
-        }
-        Memory array = layout.allocate(n);
-        rv = invokeRv(f, abi, array, count);
-        Pkcs11Exception.check(Pkcs11Function.C_GetInterfaceList, rv);
-        n = (int) abi.getULong(count, 0);
+        TwoCall.Result r = TwoCall.elements(Pkcs11Function.C_GetInterfaceList, abi, layout.size(),
+                (buf, len) -> abi.callRv(f, buf, len));
+        int n = (int) r.count();
+        Memory array = r.buffer();
         List<InterfaceInfo> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Pointer entry = array.share(i * layout.size());

@@ -43,10 +43,16 @@ public final class TwoCall {
         return r.count == 0 ? new long[0] : abi.getULongArray(r.buffer, 0, (int) r.count);
     }
 
-    private record Result(Memory buffer, long count) {
+    /** The output of {@code call} as {@code count} elements of {@code elementSize} bytes (e.g. structures); null memory when empty. */
+    public static Result elements(Pkcs11Function function, Abi abi, long elementSize, Call call) throws Pkcs11Exception {
+        return run(function, abi, elementSize, call);
     }
 
-    private static Result run(Pkcs11Function function, Abi abi, int elementSize, Call call) throws Pkcs11Exception {
+    /** Elements returned by a two-call function. */
+    public record Result(Memory buffer, long count) {
+    }
+
+    private static Result run(Pkcs11Function function, Abi abi, long elementSize, Call call) throws Pkcs11Exception {
         Memory length = new Memory(abi.ulongSize());
         abi.setULong(length, 0, 0);
         long rv = call.invoke(Pointer.NULL, length);
