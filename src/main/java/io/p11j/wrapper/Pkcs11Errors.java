@@ -66,7 +66,7 @@ public final class Pkcs11Errors {
      * {@link Pkcs11Exception}s, which the wrapper must not pass on untyped. An exception that is
      * already typed, or whose code has no subtype, is returned as it is.
      */
-    static Pkcs11Exception typed(Pkcs11Exception e) {
+    public static Pkcs11Exception typed(Pkcs11Exception e) {
         if (e.getClass() != Pkcs11Exception.class) {
             return e;
         }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.wrapper.internal;
 
-import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.p11j.sys.Abi;
 import io.p11j.sys.NativeArena;
@@ -24,35 +23,26 @@ public final class Outputs {
     private Outputs() {
     }
 
-    /** Calls with a {@code hint}-byte buffer; on {@code CKR_BUFFER_TOO_SMALL} allocates what the module asks for. */
+    /** Calls with a {@code hint}-byte buffer; on {@code CKR_BUFFER_TOO_SMALL} falls back to {@link TwoCall}. */
     public static byte[] bytes(Pkcs11Function function, NativeArena arena, long hint, TwoCall.Call call)
             throws Pkcs11Exception {
         Abi abi = arena.abi();
         Pointer length = arena.allocate(abi.ulongSize());
         long size = Math.max(hint, 1);
-        for (int round = 0; round < 3; round++) {
-            Pointer out = arena.allocate(size);
-            abi.setULong(length, 0, size);
-            long rv = call.invoke(out, length);
-            long reported = abi.getULong(length, 0);
-            if (rv == CKR_OK) {
-                return reported == 0 ? new byte[0] : out.getByteArray(0, (int) reported);
-            }
-            if (rv != CKR_BUFFER_TOO_SMALL) {
-                throw Pkcs11Errors.of(function, rv);
-            }
-            if (reported <= size) {
-                // The module did not say how much it needs: ask the way the spec prescribes.
-                abi.setULong(length, 0, 0);
-                rv = call.invoke(Pointer.NULL, length);
-                Pkcs11Errors.check(function, rv);
-                reported = abi.getULong(length, 0);
-                if (reported <= size) {
-                    reported = size * 2;
-                }
-            }
-            size = reported;
+        Pointer out = arena.allocate(size);
+        abi.setULong(length, 0, size);
+        long rv = call.invoke(out, length);
+        if (rv == CKR_OK) {
+            long n = abi.getULong(length, 0);
+            return n == 0 ? new byte[0] : out.getByteArray(0, (int) n);
         }
-        throw new Pkcs11Exception(function, CKR_BUFFER_TOO_SMALL, "output size kept growing");
+        if (rv != CKR_BUFFER_TOO_SMALL) {
+            throw Pkcs11Errors.of(function, rv);
+        }
+        try {
+            return TwoCall.bytes(function, abi, call); // the guess was short: the spec's way, length first
+        } catch (Pkcs11Exception e) {
+            throw Pkcs11Errors.typed(e);
+        }
     }
 }
