@@ -82,4 +82,26 @@ static CK_SLOT_ID find_slot(const char *label) {
     exit(2);
 }
 
+// Warms up, then times `reps` repetitions of run(ctx, session, iterations) — which returns ns/op and
+// holds the tight loop itself — printing each and a machine-readable median line:
+//   RESULT <name> median_ns_per_op=<x> min=<x> max=<x> iterations=<n> repetitions=<r>
+typedef double (*timed_loop)(const void *ctx, CK_SESSION_HANDLE session, long iterations);
+
+static void measure(const char *name, timed_loop run, const void *ctx, CK_SESSION_HANDLE session,
+                    long iterations, int reps) {
+    double *r = calloc((size_t) reps, sizeof *r);
+    run(ctx, session, iterations / 10 > 0 ? iterations / 10 : 1); // warm-up: caches, branch predictors, CPU clock
+    for (int i = 0; i < reps; i++) {
+        r[i] = run(ctx, session, iterations);
+        printf("%s rep %d: %.1f ns/op (%ld iterations)\n", name, i + 1, r[i], iterations);
+        fflush(stdout);
+    }
+    qsort(r, (size_t) reps, sizeof *r, cmp_double);
+    double median = reps % 2 ? r[reps / 2] : (r[reps / 2 - 1] + r[reps / 2]) / 2;
+    printf("RESULT %s median_ns_per_op=%.1f min=%.1f max=%.1f iterations=%ld repetitions=%d\n",
+           name, median, r[0], r[reps - 1], iterations, reps);
+    fflush(stdout);
+    free(r);
+}
+
 #endif

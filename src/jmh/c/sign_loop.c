@@ -106,7 +106,8 @@ struct key {
 };
 
 // One timed loop; the body is exactly what one Java benchmark call asks of the token.
-static double run(const struct key *k, CK_SESSION_HANDLE session, long iterations) {
+static double run(const void *ctx, CK_SESSION_HANDLE session, long iterations) {
+    const struct key *k = ctx;
     CK_BYTE sig[512];
     CK_ULONG acc = 0;
     double t0 = now_ns();
@@ -123,21 +124,6 @@ static double run(const struct key *k, CK_SESSION_HANDLE session, long iteration
     return (t1 - t0) / (double) iterations;
 }
 
-static void measure(const char *name, const struct key *k, CK_SESSION_HANDLE session, long iterations, int reps) {
-    double *r = calloc((size_t) reps, sizeof *r);
-    run(k, session, iterations / 10 > 0 ? iterations / 10 : 1); // warm-up: caches, branch predictors, CPU clock
-    for (int i = 0; i < reps; i++) {
-        r[i] = run(k, session, iterations);
-        printf("%s rep %d: %.1f ns/op (%ld iterations)\n", name, i + 1, r[i], iterations);
-        fflush(stdout);
-    }
-    qsort(r, (size_t) reps, sizeof *r, cmp_double);
-    double median = reps % 2 ? r[reps / 2] : (r[reps / 2 - 1] + r[reps / 2]) / 2;
-    printf("RESULT %s median_ns_per_op=%.1f min=%.1f max=%.1f iterations=%ld repetitions=%d\n",
-           name, median, r[0], r[reps - 1], iterations, reps);
-    fflush(stdout);
-    free(r);
-}
 
 // The key pair labelled for op, generated first if the token has none; checked with one C_Verify.
 static struct key key_for(CK_SESSION_HANDLE session, int rsa, CK_BYTE *data, CK_ULONG dataLen) {
@@ -202,8 +188,8 @@ int main(int argc, char **argv) {
     struct key rsa = key_for(session, 1, message, sizeof message);
     struct key ec = key_for(session, 0, digest, sizeof digest);
 
-    measure("C_Sign(RSA-2048,SHA256_RSA_PKCS,1KiB)", &rsa, session, nRsa, reps);
-    measure("C_Sign(EC-P256,ECDSA,32B)", &ec, session, nEc, reps);
+    measure("C_Sign(RSA-2048,SHA256_RSA_PKCS,1KiB)", run, &rsa, session, nRsa, reps);
+    measure("C_Sign(EC-P256,ECDSA,32B)", run, &ec, session, nEc, reps);
 
     check("C_Logout", f->C_Logout(session));
     check("C_CloseSession", f->C_CloseSession(session));

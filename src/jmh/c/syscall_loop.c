@@ -28,7 +28,8 @@ static volatile CK_RV sink;
 enum call { GENERATE_RANDOM_32, GET_SESSION_INFO };
 
 // One timed loop; the body is exactly the call, as the Java benchmark method is.
-static double run(enum call which, CK_SESSION_HANDLE session, long iterations) {
+static double run(const void *ctx, CK_SESSION_HANDLE session, long iterations) {
+    enum call which = *(const enum call *) ctx;
     CK_BYTE buf[32];
     CK_SESSION_INFO info;
     CK_RV acc = 0;
@@ -44,21 +45,6 @@ static double run(enum call which, CK_SESSION_HANDLE session, long iterations) {
     return (t1 - t0) / (double) iterations;
 }
 
-static void measure(const char *name, enum call which, CK_SESSION_HANDLE session, long iterations, int reps) {
-    double *r = calloc((size_t) reps, sizeof *r);
-    run(which, session, iterations / 10 > 0 ? iterations / 10 : 1); // warm-up: caches, branch predictors, CPU clock
-    for (int i = 0; i < reps; i++) {
-        r[i] = run(which, session, iterations);
-        printf("%s rep %d: %.1f ns/op (%ld iterations)\n", name, i + 1, r[i], iterations);
-        fflush(stdout);
-    }
-    qsort(r, (size_t) reps, sizeof *r, cmp_double);
-    double median = reps % 2 ? r[reps / 2] : (r[reps / 2 - 1] + r[reps / 2]) / 2;
-    printf("RESULT %s median_ns_per_op=%.1f min=%.1f max=%.1f iterations=%ld repetitions=%d\n",
-           name, median, r[0], r[reps - 1], iterations, reps);
-    fflush(stdout);
-    free(r);
-}
 
 int main(int argc, char **argv) {
     if (argc < 3 || argc > 6) {
@@ -83,8 +69,9 @@ int main(int argc, char **argv) {
     if (rv != CKR_OK) die_rv("C_OpenSession", rv);
     printf("module %s, token '%s' in slot %lu, session %lu\n", module, label, (unsigned long) slot, (unsigned long) session);
 
-    measure("C_GenerateRandom(32)", GENERATE_RANDOM_32, session, nRandom, reps);
-    measure("C_GetSessionInfo", GET_SESSION_INFO, session, nInfo, reps);
+    static const enum call random32 = GENERATE_RANDOM_32, sessionInfo = GET_SESSION_INFO;
+    measure("C_GenerateRandom(32)", run, &random32, session, nRandom, reps);
+    measure("C_GetSessionInfo", run, &sessionInfo, session, nInfo, reps);
 
     rv = f->C_CloseSession(session);
     if (rv != CKR_OK) die_rv("C_CloseSession", rv);
