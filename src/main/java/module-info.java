@@ -12,6 +12,7 @@
  */
 module io.p11j {
     requires transitive com.sun.jna; // the sys layer's API speaks JNA Pointers
+    requires org.bouncycastle.provider; // ASN.1/DER in the provider (not its JCA provider)
 
     exports io.p11j.sys;
     exports io.p11j.uri;
