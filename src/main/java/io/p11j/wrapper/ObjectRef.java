@@ -42,6 +42,10 @@ public final class ObjectRef {
                 v.get(AttributeType.LABEL).orElse(null), handle, e);
     }
 
+    static ObjectRef known(SessionPool pool, long handle, long objectClass, byte[] id, String label) {
+        return new ObjectRef(pool, objectClass, id == null ? null : id.clone(), label, handle, pool.epoch());
+    }
+
     /** The object's handle for use on {@code session} (a session of the same pool), found again if needed. */
     public long handle(Session session) throws Pkcs11Exception {
         long current = pool.epoch();

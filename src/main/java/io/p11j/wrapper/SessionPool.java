@@ -298,6 +298,30 @@ public final class SessionPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Logs the user out of the token ({@code C_Logout}: for every session of this process, as login
+     * state is per token) and wipes the held PIN: later borrowers get public sessions until the next
+     * {@link #login(char[])}.
+     */
+    public void logout() throws Pkcs11Exception {
+        PinSupplier old = pins;
+        pins = null;
+        synchronized (lock) {
+            loggedInEpoch = -1;
+        }
+        if (old != null) {
+            old.close();
+        }
+        try (PooledSession s = borrow()) {
+            s.session().logout();
+        }
+    }
+
+    /** Whether the pool holds a way to log in (a PIN supplier), i.e. whether its sessions are logged in. */
+    public boolean hasLogin() {
+        return pins != null;
+    }
+
     private void ensureLoggedIn(Session s) throws Pkcs11Exception {
         PinSupplier supplier = pins;
         if (supplier == null) {
@@ -556,6 +580,14 @@ public final class SessionPool implements AutoCloseable {
     /** A reference to the token object {@code handle} that survives recovery (found again by class, id and label). */
     public ObjectRef ref(Session session, long handle) throws Pkcs11Exception {
         return ObjectRef.of(this, session, handle);
+    }
+
+    /**
+     * A reference to {@code handle} whose class, id and label the caller knows already (it just
+     * created the object): no attribute read.
+     */
+    public ObjectRef ref(long handle, long objectClass, byte[] id, String label) {
+        return ObjectRef.known(this, handle, objectClass, id, label);
     }
 
     /** Closes idle sessions and wipes the held PIN; borrowed sessions close when given back. */
