@@ -13,10 +13,14 @@
 module io.p11j {
     requires transitive com.sun.jna; // the sys layer's API speaks JNA Pointers
     requires org.bouncycastle.provider; // ASN.1/DER in the provider (not its JCA provider)
+    requires java.logging;
+
+    provides java.security.Provider with io.p11j.provider.P11jProvider;
 
     exports io.p11j.sys;
     exports io.p11j.uri;
     exports io.p11j.wrapper;
     exports io.p11j.wrapper.attribute;
     exports io.p11j.wrapper.mechanism;
+    exports io.p11j.provider;
 }

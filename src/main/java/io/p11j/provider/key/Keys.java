@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.p11j.provider.key;
+
+import io.p11j.provider.codec.EcCurves;
+import io.p11j.provider.codec.EcPoints;
+import io.p11j.provider.token.TokenContext;
+import io.p11j.sys.Pkcs11Constants;
+import io.p11j.sys.Pkcs11Exception;
+import io.p11j.wrapper.ObjectRef;
+import io.p11j.wrapper.Session;
+import io.p11j.wrapper.attribute.AttributeType;
+import io.p11j.wrapper.attribute.AttributeValues;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
+import java.security.spec.NamedParameterSpec;
+
+import static io.p11j.sys.Pkcs11Constants.*;
+import static io.p11j.wrapper.attribute.AttributeType.*;
+
+/**
+ * Turns token objects into the provider's key objects, reading everything a key needs in one
+ * {@code C_GetAttributeValue} call.
+ */
+public final class Keys {
+
+    /** What a private or secret key needs; attributes a key type lacks come back unavailable, not as an error. */
+    private static final AttributeType<?>[] KEY_ATTRIBUTES = {CLASS, KEY_TYPE, LABEL, ID, TOKEN, SENSITIVE, EXTRACTABLE,
+            ALWAYS_AUTHENTICATE, MODULUS, EC_PARAMS};
+    private static final AttributeType<?>[] PUBLIC_ATTRIBUTES = {CLASS, KEY_TYPE, LABEL, ID, TOKEN, MODULUS, PUBLIC_EXPONENT,
+            EC_PARAMS, EC_POINT};
+
+    private Keys() {
+    }
+
+    /**
+     * The private or secret key {@code handle}.
+     *
+     * @throws InvalidKeyException the object is not a private or secret key, or of a type the provider does not know
+     */
+    public static P11Key load(TokenContext context, Session session, long handle) throws Pkcs11Exception, InvalidKeyException {
+        AttributeValues v = session.getAttributes(handle, KEY_ATTRIBUTES);
+        KeyAttributes a = attributes(v);
+        ObjectRef ref = context.ref(handle, a.objectClass(), a.id(), a.label());
+        if (a.objectClass() == CKO_SECRET_KEY) {
+            return new P11SecretKey(context, ref, a, secretAlgorithm(a.keyType()));
+        }
+        if (a.objectClass() != CKO_PRIVATE_KEY) {
+            throw new InvalidKeyException("not a key object: " + Pkcs11Constants.objectClassName(a.objectClass()));
+        }
+        return privateKey(context, ref, a, v.get(MODULUS).orElse(null), v.get(EC_PARAMS).orElse(null));
+    }
+
+    /** A private key object of known attributes; {@code modulus} for RSA, {@code ecParams} ({@code CKA_EC_PARAMS}) for EC keys. */
+    public static P11PrivateKey privateKey(TokenContext context, ObjectRef ref, KeyAttributes a, BigInteger modulus,
+                                           byte[] ecParams) throws InvalidKeyException {
+        long type = a.keyType();
+        if (type == CKK_RSA) {
+            if (modulus == null) {
+                throw new InvalidKeyException("RSA private key without a readable CKA_MODULUS: " + ref);
+            }
+            return new P11RsaPrivateKey(context, ref, a, modulus);
+        } else if (type == CKK_EC) {
+            return new P11EcPrivateKey(context, ref, a, ecParams(ecParams, ref));
+        } else if (type == CKK_EC_EDWARDS) {
+            return new P11EdPrivateKey(context, ref, a, edwardsParams(ecParams, ref));
+        }
+        return new P11PrivateKey(context, ref, a, Pkcs11Constants.keyTypeName(type).replaceFirst("^CKK_", ""));
+    }
+
+    /** The public key {@code handle}, as an ordinary Java public key that also knows its token object. */
+    public static P11PublicKey loadPublic(TokenContext context, Session session, long handle)
+            throws Pkcs11Exception, InvalidKeyException {
+        AttributeValues v = session.getAttributes(handle, PUBLIC_ATTRIBUTES);
+        KeyAttributes a = attributes(v);
+        if (a.objectClass() != CKO_PUBLIC_KEY) {
+            throw new InvalidKeyException("not a public key object: " + Pkcs11Constants.objectClassName(a.objectClass()));
+        }
+        ObjectRef ref = context.ref(handle, a.objectClass(), a.id(), a.label());
+        return publicKey(context, ref, a, v.get(MODULUS).orElse(null), v.get(PUBLIC_EXPONENT).orElse(null),
+                v.get(EC_PARAMS).orElse(null), v.get(EC_POINT).orElse(null));
+    }
+
+    /** A public key object of known attributes. */
+    public static P11PublicKey publicKey(TokenContext context, ObjectRef ref, KeyAttributes a, BigInteger modulus,
+                                         BigInteger exponent, byte[] ecParams, byte[] ecPoint) throws InvalidKeyException {
+        long type = a.keyType();
+        try {
+            if (type == CKK_RSA && modulus != null && exponent != null) {
+                return new P11RsaPublicKey(context, ref, a, modulus, exponent);
+            } else if (type == CKK_EC && ecPoint != null) {
+                ECParameterSpec params = ecParams(ecParams, ref);
+                ECPoint w = EcPoints.decodeCkaEcPoint(ecPoint, params);
+                return new P11EcPublicKey(context, ref, a, params, w);
+            } else if (type == CKK_EC_EDWARDS && ecPoint != null) {
+                return new P11EdPublicKey(context, ref, a, edwardsParams(ecParams, ref), EcPoints.decodeOctetString(ecPoint));
+            }
+        } catch (GeneralSecurityException e) {
+            throw new InvalidKeyException("unreadable public key " + ref + ": " + e.getMessage(), e);
+        }
+        throw new InvalidKeyException("unsupported or incomplete public key " + ref + " (" + Pkcs11Constants.keyTypeName(type) + ")");
+    }
+
+    static KeyAttributes attributes(AttributeValues v) {
+        return new KeyAttributes(v.require(CLASS), v.get(KEY_TYPE).orElse(-1L), v.get(LABEL).orElse(null), v.get(ID).orElse(null),
+                v.get(TOKEN).orElse(false), v.get(SENSITIVE).orElse(false), v.get(EXTRACTABLE).orElse(false),
+                v.get(ALWAYS_AUTHENTICATE).orElse(false));
+    }
+
+    private static ECParameterSpec ecParams(byte[] ecParams, ObjectRef ref) throws InvalidKeyException {
+        if (ecParams == null) {
+            throw new InvalidKeyException("EC key without readable CKA_EC_PARAMS: " + ref);
+        }
+        try {
+            return EcCurves.decodeParams(ecParams);
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new InvalidKeyException("EC key on an unsupported curve: " + ref + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static NamedParameterSpec edwardsParams(byte[] ecParams, ObjectRef ref) throws InvalidKeyException {
+        if (ecParams == null) {
+            throw new InvalidKeyException("EdDSA key without readable CKA_EC_PARAMS: " + ref);
+        }
+        try {
+            return new NamedParameterSpec(EcCurves.edwardsCurve(ecParams).orElseThrow(
+                    () -> new IllegalArgumentException("CKA_EC_PARAMS names no Edwards curve")));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidKeyException("EdDSA key on an unsupported curve: " + ref + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The JCA algorithm name of a secret key type. */
+    public static String secretAlgorithm(long keyType) {
+        if (keyType == CKK_AES) {
+            return "AES";
+        } else if (keyType == CKK_DES3 || keyType == CKK_DES2) {
+            return "DESede";
+        } else if (keyType == CKK_GENERIC_SECRET) {
+            return "Generic";
+        } else if (keyType == CKK_SHA_1_HMAC) {
+            return "HmacSHA1";
+        } else if (keyType == CKK_SHA256_HMAC) {
+            return "HmacSHA256";
+        } else if (keyType == CKK_SHA384_HMAC) {
+            return "HmacSHA384";
+        } else if (keyType == CKK_SHA512_HMAC) {
+            return "HmacSHA512";
+        } else if (keyType == CKK_CHACHA20) {
+            return "ChaCha20";
+        }
+        return Pkcs11Constants.keyTypeName(keyType).replaceFirst("^CKK_", "");
+    }
+}
