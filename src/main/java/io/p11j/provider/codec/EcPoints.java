@@ -48,13 +48,21 @@ public final class EcPoints {
      *     field, is not on the curve, or the curve is not over a prime field
      */
     public static byte[] encodeCkaEcPoint(ECPoint w, ECParameterSpec params) throws InvalidKeySpecException {
+        return octetString(uncompressed(w, params));
+    }
+
+    /**
+     * The bare uncompressed point {@code 04‖X‖Y} (what {@code CKM_ECDH1_DERIVE} takes as the peer's
+     * public data), after the same checks as {@link #encodeCkaEcPoint}.
+     */
+    public static byte[] uncompressed(ECPoint w, ECParameterSpec params) throws InvalidKeySpecException {
         checkOnCurve(w, params);
         int n = EcCurves.fieldBytes(params);
         byte[] point = new byte[1 + 2 * n];
         point[0] = UNCOMPRESSED;
         putUnsigned(w.getAffineX(), point, 1, n);
         putUnsigned(w.getAffineY(), point, 1 + n, n);
-        return octetString(point);
+        return point;
     }
 
     /**

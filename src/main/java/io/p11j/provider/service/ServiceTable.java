@@ -25,6 +25,7 @@ public final class ServiceTable {
         all.addAll(io.p11j.provider.keystore.KeyStoreServices.descriptors());
         all.addAll(io.p11j.provider.keypairgen.KeyPairGeneratorServices.descriptors());
         all.addAll(io.p11j.provider.signature.SignatureServices.descriptors());
+        all.addAll(io.p11j.provider.keyagreement.KeyAgreementServices.descriptors());
         return all;
     }
 
