@@ -112,6 +112,34 @@ class KeyPairGeneratorIT {
     }
 
     @Test
+    void ed448AsTheTokensRangeAllows() throws Exception {
+        KeyPair kp = KeyPairGenerator.getInstance("Ed448", provider).generateKeyPair();
+        assertThat(((java.security.interfaces.EdECKey) kp.getPrivate()).getParams().getName()).isEqualTo("Ed448");
+        assertThat(kp.getPublic().getEncoded()).hasSize(12 + 57); // SubjectPublicKeyInfo around the 57-byte point
+    }
+
+    @Test
+    void throwAwaySessionKeysAreDestroyedWhenUnreachable(TestToken token) throws Exception {
+        KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC", provider);
+        for (int i = 0; i < 50; i++) {
+            kpg.generateKeyPair(); // dropped at once, as JSSE drops its ephemeral keys
+        }
+        try (Pkcs11Module m = Pkcs11Module.open(io.p11j.testing.SoftHsm.get().modulePath());
+             Session s = m.tokens(Pkcs11Uri.create("pkcs11:token=" + token.label())).get(0).openSession(false)) {
+            s.login(io.p11j.wrapper.UserType.USER, token.userPinChars());
+            Template sessionKeys = Template.builder().flag(AttributeType.TOKEN, false).objectClass(CKO_PRIVATE_KEY).build();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            int left;
+            do {
+                System.gc();
+                Thread.sleep(50);
+                left = s.findAll(sessionKeys).size();
+            } while (left > 10 && System.nanoTime() < deadline);
+            assertThat(left).as("session private keys left after GC").isLessThanOrEqualTo(10);
+        }
+    }
+
+    @Test
     void badParametersAreRefusedByName() throws Exception {
         KeyPairGenerator ec = KeyPairGenerator.getInstance("EC", provider);
         assertThatThrownBy(() -> ec.initialize(new ECGenParameterSpec("brainpoolP999r1")))

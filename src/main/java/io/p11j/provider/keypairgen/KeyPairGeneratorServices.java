@@ -16,15 +16,16 @@ public final class KeyPairGeneratorServices {
 
     public static List<ServiceDescriptor> descriptors() {
         return List.of(
-                kpg("RSA", List.of("1.2.840.113549.1.1.1", "OID.1.2.840.113549.1.1.1"), CKM_RSA_PKCS_KEY_PAIR_GEN),
-                kpg("EC", List.of("EllipticCurve", "1.2.840.10045.2.1", "OID.1.2.840.10045.2.1"), CKM_EC_KEY_PAIR_GEN),
-                kpg("EdDSA", List.of(), CKM_EC_EDWARDS_KEY_PAIR_GEN),
-                kpg("Ed25519", List.of("1.3.101.112", "OID.1.3.101.112"), CKM_EC_EDWARDS_KEY_PAIR_GEN),
-                kpg("Ed448", List.of("1.3.101.113", "OID.1.3.101.113"), CKM_EC_EDWARDS_KEY_PAIR_GEN));
+                kpg("RSA", List.of("1.2.840.113549.1.1.1", "OID.1.2.840.113549.1.1.1"), CKM_RSA_PKCS_KEY_PAIR_GEN, 1024),
+                kpg("EC", List.of("EllipticCurve", "1.2.840.10045.2.1", "OID.1.2.840.10045.2.1"), CKM_EC_KEY_PAIR_GEN, 256),
+                kpg("EdDSA", List.of(), CKM_EC_EDWARDS_KEY_PAIR_GEN, 255),
+                kpg("Ed25519", List.of("1.3.101.112", "OID.1.3.101.112"), CKM_EC_EDWARDS_KEY_PAIR_GEN, 255),
+                kpg("Ed448", List.of("1.3.101.113", "OID.1.3.101.113"), CKM_EC_EDWARDS_KEY_PAIR_GEN, 448));
     }
 
-    private static ServiceDescriptor kpg(String algorithm, List<String> aliases, long mechanism) {
+    /** Offered when the token's generation mechanism reaches {@code minBits} (SoftHSM2: EdDSA 256–456, so Ed448 too). */
+    private static ServiceDescriptor kpg(String algorithm, List<String> aliases, long mechanism, int minBits) {
         return new ServiceDescriptor("KeyPairGenerator", algorithm, aliases, new long[] {mechanism}, false,
-                P11KeyPairGenerator.class, context -> new P11KeyPairGenerator(context, algorithm), null, Map.of());
+                P11KeyPairGenerator.class, context -> new P11KeyPairGenerator(context, algorithm), null, Map.of(), minBits);
     }
 }

@@ -22,9 +22,11 @@ import java.util.Map;
  * @param factory       creates the SPI
  * @param keys          which keys {@code supportsParameter} accepts; null = not key-based
  * @param attributes    service attributes ({@code SupportedKeyClasses}, …)
+ * @param minKeyBits    the key size (bits) the token's mechanism range must reach, e.g. 448 for Ed448; 0 = any
  */
 public record ServiceDescriptor(String type, String algorithm, List<String> aliases, long[] mechanisms, boolean unconfigured,
-                                Class<?> spiClass, SpiFactory factory, KeySupport keys, Map<String, String> attributes) {
+                                Class<?> spiClass, SpiFactory factory, KeySupport keys, Map<String, String> attributes,
+                                int minKeyBits) {
 
     /** Creates a service's SPI for the provider's token (null for the unconfigured provider). */
     @FunctionalInterface
@@ -36,6 +38,12 @@ public record ServiceDescriptor(String type, String algorithm, List<String> alia
     @FunctionalInterface
     public interface KeySupport {
         boolean supports(TokenContext providerContext, Key key);
+    }
+
+    /** A descriptor without a key-size requirement. */
+    public ServiceDescriptor(String type, String algorithm, List<String> aliases, long[] mechanisms, boolean unconfigured,
+                             Class<?> spiClass, SpiFactory factory, KeySupport keys, Map<String, String> attributes) {
+        this(type, algorithm, aliases, mechanisms, unconfigured, spiClass, factory, keys, attributes, 0);
     }
 
     public ServiceDescriptor {
@@ -50,7 +58,8 @@ public record ServiceDescriptor(String type, String algorithm, List<String> alia
             return true;
         }
         for (long m : mechanisms) {
-            if (context.supports(m)) {
+            var info = context.mechanism(m);
+            if (info.isPresent() && (minKeyBits == 0 || info.get().maxKeySize() == 0 || info.get().maxKeySize() >= minKeyBits)) {
                 return true;
             }
         }
