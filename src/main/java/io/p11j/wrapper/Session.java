@@ -419,14 +419,22 @@ public final class Session implements AutoCloseable {
 
     /** Single-part {@code C_SignInit} + {@code C_Sign}. */
     public byte[] sign(Mechanism mechanism, long key, byte[] data) throws Pkcs11Exception {
-        signInit(mechanism, key);
-        return signRest(data);
+        return sign(mechanism, key, data, 0, data.length);
     }
 
-    private byte[] signRest(byte[] data) throws Pkcs11Exception {
+    /**
+     * Single-part {@code C_SignInit} + {@code C_Sign} over {@code data[offset .. offset+length)}, so
+     * that a caller buffering its input need not copy it into an array of the exact length first.
+     */
+    public byte[] sign(Mechanism mechanism, long key, byte[] data, int offset, int length) throws Pkcs11Exception {
+        signInit(mechanism, key);
+        return signRest(data, offset, length);
+    }
+
+    private byte[] signRest(byte[] data, int offset, int length) throws Pkcs11Exception {
         try (NativeArena arena = scratch.open()) {
-            Pointer in = arena.bytes(data);
-            return Outputs.bytes(Pkcs11Function.C_Sign, arena, 512, (out, len) -> f.C_Sign(handle, in, data.length, out, len));
+            Pointer in = arena.bytes(data, offset, length);
+            return Outputs.bytes(Pkcs11Function.C_Sign, arena, 512, (out, len) -> f.C_Sign(handle, in, length, out, len));
         } finally {
             active &= ~SIGN;
         }
@@ -441,8 +449,13 @@ public final class Session implements AutoCloseable {
 
     /** {@code C_Sign} after {@link #signInit} and, for keys that need it, a context-specific login. */
     public byte[] signAfterInit(byte[] data) throws Pkcs11Exception {
+        return signAfterInit(data, 0, data.length);
+    }
+
+    /** {@link #signAfterInit(byte[])} over {@code data[offset .. offset+length)}. */
+    public byte[] signAfterInit(byte[] data, int offset, int length) throws Pkcs11Exception {
         fn();
-        return signRest(data);
+        return signRest(data, offset, length);
     }
 
     public void signUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
@@ -468,9 +481,15 @@ public final class Session implements AutoCloseable {
      * not an exception.
      */
     public boolean verify(Mechanism mechanism, long key, byte[] data, byte[] signature) throws Pkcs11Exception {
+        return verify(mechanism, key, data, 0, data.length, signature);
+    }
+
+    /** {@link #verify(Mechanism, long, byte[], byte[])} over {@code data[offset .. offset+length)}. */
+    public boolean verify(Mechanism mechanism, long key, byte[] data, int offset, int length, byte[] signature)
+            throws Pkcs11Exception {
         verifyInit(mechanism, key);
         try (NativeArena arena = scratch.open()) {
-            long rv = f.C_Verify(handle, arena.bytes(data), data.length, arena.bytes(signature), signature.length);
+            long rv = f.C_Verify(handle, arena.bytes(data, offset, length), length, arena.bytes(signature), signature.length);
             return verdict(Pkcs11Function.C_Verify, rv);
         } finally {
             active &= ~VERIFY;
