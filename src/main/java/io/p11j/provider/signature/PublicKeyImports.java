@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.p11j.provider.signature;
+
+import io.p11j.provider.codec.EcCurves;
+import io.p11j.provider.codec.EcPoints;
+import io.p11j.provider.token.TokenContext;
+import io.p11j.sys.Pkcs11Exception;
+import io.p11j.wrapper.ObjectRef;
+import io.p11j.wrapper.Session;
+import io.p11j.wrapper.attribute.Template;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.EdECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECParameterSpec;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+import static io.p11j.sys.Pkcs11Constants.*;
+import static io.p11j.wrapper.attribute.AttributeType.*;
+
+/**
+ * Software public keys (from any provider) imported onto a configured provider's token, so that
+ * verification runs there too.
+ *
+ * <p>A key is imported once as a session object ({@code CKA_TOKEN=false}, {@code CKA_VERIFY=true})
+ * on the context's object session — the one session the pool never closes, since session objects
+ * die with the session that made them — and kept in a small per-token cache keyed by its X.509
+ * encoding, so that a server verifying with the same few keys imports each once. The object is
+ * destroyed when its {@link Imported} handle becomes unreachable: after eviction from the cache
+ * <em>and</em> once no engine initialized with it remains. Destroying on eviction instead could pull
+ * the object from under an engine still verifying with it on another thread.
+ *
+ * <p>Thread-safe.
+ */
+final class PublicKeyImports {
+
+    /** Keys kept imported per token: a few signers' keys, not an unbounded cache of every key seen. */
+    static final int CAPACITY = 32;
+
+    /*
+     * Per token, and weakly: a context that is gone takes its cache along. The entries' objects
+     * reference the pool, not the context.
+     */
+    private static final Map<TokenContext, PublicKeyImports> PER_TOKEN = new WeakHashMap<>();
+
+    private final Map<Encoding, Imported> recent = new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Encoding, Imported> eldest) {
+            return size() > CAPACITY;
+        }
+    };
+
+    private PublicKeyImports() {
+    }
+
+    /** An imported public key object; the object lives as long as this does. */
+    static final class Imported {
+        private final ObjectRef ref;
+
+        private Imported(ObjectRef ref) {
+            this.ref = ref;
+        }
+
+        long handle(Session session) throws Pkcs11Exception {
+            return ref.handle(session);
+        }
+    }
+
+    /** The byte-for-byte X.509 encoding, as a map key. */
+    private record Encoding(byte[] der) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Encoding e && Arrays.equals(der, e.der);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(der);
+        }
+
+        @Override
+        public String toString() {
+            return "Encoding[" + der.length + " bytes]";
+        }
+    }
+
+    /**
+     * {@code key} as an object on {@code context}'s token: from the cache, or imported now.
+     *
+     * @throws InvalidKeyException the key has no encoding, is of a type or curve the token cannot take,
+     *                             or the token refused the object
+     */
+    static Imported get(TokenContext context, PublicKey key) throws InvalidKeyException {
+        byte[] der = key.getEncoded();
+        if (der == null) {
+            throw new InvalidKeyException("a " + key.getAlgorithm() + " public key without an encoding cannot be imported");
+        }
+        Encoding encoding = new Encoding(der);
+        PublicKeyImports imports = of(context);
+        synchronized (imports) {
+            Imported hit = imports.recent.get(encoding);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        Template template = template(key, der);
+        long handle;
+        try {
+            handle = context.withObjectSession(s -> s.createObject(template));
+        } catch (Pkcs11Exception e) {
+            throw new InvalidKeyException("the token " + context.tokenUri() + " refused to import the " + key.getAlgorithm()
+                    + " public key: " + e.getMessage(), e);
+        }
+        Imported imported = new Imported(context.ref(handle, CKO_PUBLIC_KEY, null, null));
+        context.destroyWhenUnreachable(imported, imported.ref);
+        synchronized (imports) {
+            imports.recent.put(encoding, imported);
+        }
+        return imported;
+    }
+
+    /** Forgets {@code key}'s import (its object went away: a new one is made next time). */
+    static void forget(TokenContext context, PublicKey key) {
+        byte[] der = key.getEncoded();
+        if (der != null) {
+            PublicKeyImports imports = of(context);
+            synchronized (imports) {
+                imports.recent.remove(new Encoding(der));
+            }
+        }
+    }
+
+    private static PublicKeyImports of(TokenContext context) {
+        synchronized (PER_TOKEN) {
+            return PER_TOKEN.computeIfAbsent(context, c -> new PublicKeyImports());
+        }
+    }
+
+    /**
+     * The template of a session public key object for {@code key} (X.509 encoding {@code der}): RSA, EC on a curve P11J knows
+     * (P-256, P-384, P-521), Ed25519 or Ed448.
+     *
+     * @throws InvalidKeyException any other key
+     */
+    static Template template(PublicKey key, byte[] der) throws InvalidKeyException {
+        Template.Builder t = Template.builder().objectClass(CKO_PUBLIC_KEY).flag(TOKEN, false).flag(PRIVATE, false)
+                .flag(VERIFY, true);
+        try {
+            if (key instanceof RSAPublicKey rsa) {
+                t.keyType(CKK_RSA).bigInteger(MODULUS, rsa.getModulus()).bigInteger(PUBLIC_EXPONENT, rsa.getPublicExponent());
+            } else if (key instanceof ECPublicKey ec) {
+                ECParameterSpec params = ec.getParams();
+                t.keyType(CKK_EC).set(EC_PARAMS, EcCurves.encodeParams(params))
+                        .set(EC_POINT, EcPoints.encodeCkaEcPoint(ec.getW(), params));
+            } else if (key instanceof EdECPublicKey ed) {
+                byte[] point = SubjectPublicKeyInfo.getInstance(der).getPublicKeyData().getOctets();
+                t.keyType(CKK_EC_EDWARDS).set(EC_PARAMS, EcCurves.edwardsParams(ed.getParams().getName()))
+                        .set(EC_POINT, EcPoints.encodeOctetString(point));
+            } else {
+                throw new InvalidKeyException("cannot import a " + key.getAlgorithm() + " public key of class "
+                        + key.getClass().getName());
+            }
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            if (e instanceof InvalidKeyException ike) {
+                throw ike;
+            }
+            throw new InvalidKeyException("cannot import the " + key.getAlgorithm() + " public key: " + e.getMessage(), e);
+        }
+        return t.build();
+    }
+}
