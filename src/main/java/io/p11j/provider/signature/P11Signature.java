@@ -125,6 +125,7 @@ public final class P11Signature extends SignatureSpi {
     private byte[] buf;
     private int len;
     private boolean started;
+    private boolean failed;     // an update failed: this message is lost, sign/verify must not use what is left
     private PooledSession held;
     private Cleaner.Cleanable heldRelease;
     private final byte[] one = new byte[1];
@@ -442,6 +443,15 @@ public final class P11Signature extends SignatureSpi {
     protected void engineUpdate(byte[] b, int off, int n) throws SignatureException {
         ready();
         started = true;
+        try {
+            update(b, off, n);
+        } catch (SignatureException | RuntimeException e) {
+            failed = true;
+            throw e;
+        }
+    }
+
+    private void update(byte[] b, int off, int n) throws SignatureException {
         if (n == 0) {
             return;
         }
@@ -461,32 +471,38 @@ public final class P11Signature extends SignatureSpi {
     protected void engineUpdate(ByteBuffer input) {
         int n = input.remaining();
         try {
-            if (input.hasArray()) {
-                engineUpdate(input.array(), input.arrayOffset() + input.position(), n);
-                input.position(input.limit());
-                return;
-            }
             ready();
             started = true;
-            if (hashHere) {
-                md.update(input);
-            } else if (held == null && (singlePartOnly || len + n <= SINGLE_PART_LIMIT)) {
-                ensureCapacity(n);
-                input.get(buf, len, n);
-                len += n;
-            } else {
-                if (chunk == null) {
-                    chunk = new byte[8192];
-                }
-                while (input.hasRemaining()) {
-                    int k = Math.min(input.remaining(), chunk.length);
-                    input.get(chunk, 0, k);
-                    engineUpdate(chunk, 0, k);
-                }
-            }
+            update(input, n);
         } catch (SignatureException e) {
+            failed = true;
             // The SPI's ByteBuffer update declares no checked exception (the JDK's own engines do the same).
             throw new ProviderException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            failed = true;
+            throw e;
+        }
+    }
+
+    private void update(ByteBuffer input, int n) throws SignatureException {
+        if (input.hasArray()) {
+            update(input.array(), input.arrayOffset() + input.position(), n);
+            input.position(input.limit());
+        } else if (hashHere) {
+            md.update(input);
+        } else if (held == null && (singlePartOnly || len + n <= SINGLE_PART_LIMIT)) {
+            ensureCapacity(n);
+            input.get(buf, len, n);
+            len += n;
+        } else {
+            if (chunk == null) {
+                chunk = new byte[8192];
+            }
+            while (input.hasRemaining()) {
+                int k = Math.min(input.remaining(), chunk.length);
+                input.get(chunk, 0, k);
+                update(chunk, 0, k);
+            }
         }
     }
 
@@ -496,6 +512,9 @@ public final class P11Signature extends SignatureSpi {
         }
         if (mechanism == null) {
             throw new SignatureException("Parameters required for RSASSA-PSS signatures (setParameter with a PSSParameterSpec)");
+        }
+        if (failed) {
+            throw new SignatureException("an update of this message failed, so it is incomplete; start the message again");
         }
     }
 
@@ -581,9 +600,9 @@ public final class P11Signature extends SignatureSpi {
         if (mode != Mode.SIGN) {
             throw new SignatureException("not initialized for signing");
         }
-        ready();
         byte[] raw;
         try {
+            ready();
             if (held != null) {
                 try {
                     raw = held.session().signFinal();
@@ -630,8 +649,8 @@ public final class P11Signature extends SignatureSpi {
         if (mode != Mode.VERIFY) {
             throw new SignatureException("not initialized for verification");
         }
-        ready();
         try {
+            ready();
             byte[] tokenSignature = tokenSignature(signature);
             if (tokenSignature == null) {
                 return false;
@@ -756,6 +775,7 @@ public final class P11Signature extends SignatureSpi {
     private void endOperation() {
         len = 0;
         started = false;
+        failed = false;
         opData = null;
         if (md != null) {
             md.reset();
