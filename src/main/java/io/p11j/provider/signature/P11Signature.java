@@ -98,6 +98,7 @@ public final class P11Signature extends SignatureSpi {
 
     private final TokenContext providerContext;
     private final SignatureAlgorithm alg;
+    private final PublicKeyImports imports;
 
     /** The PSS parameters: as set for {@code RSASSA-PSS}, fixed for {@code SHA256withRSA/PSS}; else null. */
     private PSSParameterSpec pss;
@@ -143,10 +144,12 @@ public final class P11Signature extends SignatureSpi {
     /**
      * @param providerContext the token of the provider that created the engine, where software public
      *                        keys are imported; null for the unconfigured provider (P11J keys only)
+     * @param imports         the provider's imported software public keys
      */
-    P11Signature(TokenContext providerContext, SignatureAlgorithm alg) {
+    P11Signature(TokenContext providerContext, SignatureAlgorithm alg, PublicKeyImports imports) {
         this.providerContext = providerContext;
         this.alg = alg;
+        this.imports = imports;
         if (alg.fixedPss()) {
             HashAlg h = alg.hash();
             pss = new PSSParameterSpec(h.jcaName, "MGF1", new MGF1ParameterSpec(h.jcaName), h.length,
@@ -193,13 +196,13 @@ public final class P11Signature extends SignatureSpi {
             context = pk.context();
             tokenPublicKey = pk;
         } else if (providerContext == null) {
-            throw new InvalidKeyException("the unconfigured P11J provider verifies only with P11J public keys; "
-                    + "configure it with a pkcs11: URI to verify with other keys on its token");
+            throw new InvalidKeyException("the unconfigured P11J provider verifies only with P11J public keys on a token "
+                    + "that can do " + alg.name() + "; configure it with a pkcs11: URI to verify with other keys on its token");
         } else if (!KeyRules.importable(alg, providerContext, key)) {
             throw new InvalidKeyException("the token " + providerContext.tokenUri() + " cannot verify " + alg.name()
                     + " with this " + key.getAlgorithm() + " key (mechanism, curve or key size)");
         } else {
-            imported = PublicKeyImports.get(providerContext, key);
+            imported = imports.get(providerContext, key);
             importedKey = key;
             context = providerContext;
         }
@@ -833,12 +836,8 @@ public final class P11Signature extends SignatureSpi {
 
     private SignatureException verifyFailure(String function, Pkcs11Exception e) {
         if (importedKey != null && (e.rv() == CKR_KEY_HANDLE_INVALID || e.rv() == CKR_OBJECT_HANDLE_INVALID)) {
-            PublicKeyImports.forget(context, importedKey); // its session object is gone: import anew next time
+            imports.forget(context, importedKey); // its session object is gone: import anew next time
         }
         return failure(function, e);
-    }
-
-    private static String mechanismName(long m) {
-        return io.p11j.sys.Pkcs11Constants.mechanismName(m);
     }
 }

@@ -13,14 +13,15 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.PublicKey;
+import java.security.SecureRandom;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.EdECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECParameterSpec;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.WeakHashMap;
 
 import static io.p11j.sys.Pkcs11Constants.*;
 import static io.p11j.wrapper.attribute.AttributeType.*;
@@ -29,13 +30,18 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  * Software public keys (from any provider) imported onto a configured provider's token, so that
  * verification runs there too.
  *
- * <p>A key is imported once as a session object ({@code CKA_TOKEN=false}, {@code CKA_VERIFY=true})
- * on the context's object session — the one session the pool never closes, since session objects
- * die with the session that made them — and kept in a small per-token cache keyed by its X.509
- * encoding, so that a server verifying with the same few keys imports each once. The object is
- * destroyed when its {@link Imported} handle becomes unreachable: after eviction from the cache
- * <em>and</em> once no engine initialized with it remains. Destroying on eviction instead could pull
- * the object from under an engine still verifying with it on another thread.
+ * <p>A key is imported once as a session object ({@code CKA_TOKEN=false}, {@code CKA_VERIFY=true},
+ * a random {@code CKA_ID} so that it is never mistaken for another object) on the context's object
+ * session — the one session the pool never closes, since session objects die with the session that
+ * made them — and kept in a small cache keyed by its X.509 encoding, so that a server verifying with
+ * the same few keys imports each once. The object is destroyed when its {@link Imported} handle
+ * becomes unreachable: after eviction from the cache <em>and</em> once no engine initialized with it
+ * remains. Destroying on eviction instead could pull the object from under an engine still verifying
+ * with it on another thread.
+ *
+ * <p>One instance serves the signature services of one provider ({@link SignatureServices#descriptors()}
+ * makes it), so the cache lives and goes with the provider. It is still kept per token context, so
+ * that it can never hand out an object of another token.
  *
  * <p>Thread-safe.
  */
@@ -43,24 +49,10 @@ final class PublicKeyImports {
 
     /** Keys kept imported per token: a few signers' keys, not an unbounded cache of every key seen. */
     static final int CAPACITY = 32;
+    private static final int ID_BYTES = 16;
+    private static final SecureRandom IDS = new SecureRandom();
 
-    /*
-     * Per token, and weakly: a context that is gone takes its cache along. The entries' objects
-     * reference the pool, not the context.
-     */
-    private static final Map<TokenContext, PublicKeyImports> PER_TOKEN = new WeakHashMap<>();
-
-    private final Map<Encoding, Imported> recent = new LinkedHashMap<>(16, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Encoding, Imported> eldest) {
-            return size() > CAPACITY;
-        }
-    };
-
-    private PublicKeyImports() {
-    }
+    private final Map<TokenContext, Map<Encoding, Imported>> perToken = new IdentityHashMap<>(); // guarded by itself
 
     /** An imported public key object; the object lives as long as this does. */
     static final class Imported {
@@ -99,20 +91,21 @@ final class PublicKeyImports {
      * @throws InvalidKeyException the key has no encoding, is of a type or curve the token cannot take,
      *                             or the token refused the object
      */
-    static Imported get(TokenContext context, PublicKey key) throws InvalidKeyException {
+    Imported get(TokenContext context, PublicKey key) throws InvalidKeyException {
         byte[] der = key.getEncoded();
         if (der == null) {
             throw new InvalidKeyException("a " + key.getAlgorithm() + " public key without an encoding cannot be imported");
         }
         Encoding encoding = new Encoding(der);
-        PublicKeyImports imports = of(context);
-        synchronized (imports) {
-            Imported hit = imports.recent.get(encoding);
+        synchronized (perToken) {
+            Imported hit = recent(context).get(encoding);
             if (hit != null) {
                 return hit;
             }
         }
-        Template template = template(key, der);
+        byte[] id = new byte[ID_BYTES];
+        IDS.nextBytes(id);
+        Template template = template(key, der, id);
         long handle;
         try {
             handle = context.withObjectSession(s -> s.createObject(template));
@@ -120,40 +113,46 @@ final class PublicKeyImports {
             throw new InvalidKeyException("the token " + context.tokenUri() + " refused to import the " + key.getAlgorithm()
                     + " public key: " + e.getMessage(), e);
         }
-        Imported imported = new Imported(context.ref(handle, CKO_PUBLIC_KEY, null, null));
+        Imported imported = new Imported(context.ref(handle, CKO_PUBLIC_KEY, id, null));
         context.destroyWhenUnreachable(imported, imported.ref);
-        synchronized (imports) {
-            imports.recent.put(encoding, imported);
+        synchronized (perToken) {
+            recent(context).put(encoding, imported);
         }
         return imported;
     }
 
     /** Forgets {@code key}'s import (its object went away: a new one is made next time). */
-    static void forget(TokenContext context, PublicKey key) {
+    void forget(TokenContext context, PublicKey key) {
         byte[] der = key.getEncoded();
         if (der != null) {
-            PublicKeyImports imports = of(context);
-            synchronized (imports) {
-                imports.recent.remove(new Encoding(der));
+            synchronized (perToken) {
+                recent(context).remove(new Encoding(der));
             }
         }
     }
 
-    private static PublicKeyImports of(TokenContext context) {
-        synchronized (PER_TOKEN) {
-            return PER_TOKEN.computeIfAbsent(context, c -> new PublicKeyImports());
-        }
+    /** The least-recently-used map of one token; called holding the lock. */
+    private Map<Encoding, Imported> recent(TokenContext context) {
+        return perToken.computeIfAbsent(context, c -> new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Encoding, Imported> eldest) {
+                return size() > CAPACITY;
+            }
+        });
     }
 
     /**
-     * The template of a session public key object for {@code key} (X.509 encoding {@code der}): RSA, EC on a curve P11J knows
+     * The template of a session public key object for {@code key} (X.509 encoding {@code der}), with
+     * {@code CKA_ID} {@code id}: RSA, EC on a curve P11J knows
      * (P-256, P-384, P-521), Ed25519 or Ed448.
      *
      * @throws InvalidKeyException any other key
      */
-    static Template template(PublicKey key, byte[] der) throws InvalidKeyException {
+    static Template template(PublicKey key, byte[] der, byte[] id) throws InvalidKeyException {
         Template.Builder t = Template.builder().objectClass(CKO_PUBLIC_KEY).flag(TOKEN, false).flag(PRIVATE, false)
-                .flag(VERIFY, true);
+                .flag(VERIFY, true).id(id);
         try {
             if (key instanceof RSAPublicKey rsa) {
                 t.keyType(CKK_RSA).bigInteger(MODULUS, rsa.getModulus()).bigInteger(PUBLIC_EXPONENT, rsa.getPublicExponent());

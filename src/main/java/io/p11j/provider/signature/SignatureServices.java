@@ -36,6 +36,9 @@ public final class SignatureServices {
     /** Every signature service, whatever the token; {@code ServiceTable} keeps those the token can do. */
     public static List<ServiceDescriptor> descriptors() {
         List<ServiceDescriptor> all = new ArrayList<>();
+        // One cache of imported public keys for the services of one provider (ServiceTable asks for the
+        // descriptors per provider): it lives and goes with the provider.
+        PublicKeyImports imports = new PublicKeyImports();
         for (SignatureAlgorithm a : algorithms()) {
             String keys = switch (a.family()) {
                 case RSA_PKCS1, RSA_PSS -> RSA_KEYS;
@@ -43,7 +46,7 @@ public final class SignatureServices {
                 case EDDSA -> ED_KEYS;
             };
             all.add(new ServiceDescriptor("Signature", a.name(), a.aliases(), a.mechanisms(), true, P11Signature.class,
-                    context -> new P11Signature(context, a), (context, key) -> KeyRules.supports(a, context, key),
+                    context -> new P11Signature(context, a, imports), (context, key) -> KeyRules.supports(a, context, key),
                     Map.of("SupportedKeyClasses", keys)));
         }
         return all;
