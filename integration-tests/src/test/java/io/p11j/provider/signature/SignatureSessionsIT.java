@@ -2,6 +2,8 @@
 package io.p11j.provider.signature;
 
 import io.p11j.provider.signature.SignatureFixtures.Kind;
+import io.p11j.provider.token.TokenContext;
+import io.p11j.wrapper.attribute.Template;
 import io.p11j.testing.SoftHsmExtension;
 import io.p11j.testing.TestToken;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.Provider;
+import java.security.PublicKey;
 import java.security.Signature;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,14 +25,18 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import static io.p11j.sys.Pkcs11Constants.CKO_PUBLIC_KEY;
+import static io.p11j.wrapper.attribute.AttributeType.ID;
+import static io.p11j.wrapper.attribute.AttributeType.TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * How the engine uses the token's sessions, on a provider with a pool of exactly one session: a
  * single-part signature holds it only for the call, a multi-part one from the first update past
- * 64 KiB until sign — and an engine dropped halfway gives it back when it is collected. And what the
- * signing hot path costs the heap.
+ * 64 KiB until sign — and an engine dropped halfway gives it back when it is collected. How it
+ * keeps the session objects of imported software keys: once per key, bounded. And what the signing
+ * hot path costs the heap.
  */
 @ExtendWith(SoftHsmExtension.class)
 class SignatureSessionsIT {
@@ -105,6 +112,44 @@ class SignatureSessionsIT {
         Signature s = Signature.getInstance("SHA256withRSA", oneSession);
         s.initSign(key);
         s.update(new byte[P11Signature.SINGLE_PART_LIMIT + 1]); // holds the session from here
+    }
+
+    @Test
+    void importedSoftwareKeysAreImportedOnceAndTheirObjectsGoOnceEvictedAndUnused() throws Exception {
+        TokenContext context = SignatureFixtures.contextOf(rsa);
+        KeyPair soft = Kind.P256.generate(null);
+        int before = importedObjects(context);
+        for (int i = 0; i < 3; i++) {
+            // Equal keys, distinct Java objects: one import.
+            PublicKey copy = SignatureRoundTripIT.software(soft.getPublic());
+            Signature v = Signature.getInstance("SHA256withECDSA", oneSession);
+            v.initVerify(copy);
+        }
+        assertThat(importedObjects(context)).isEqualTo(before + 1);
+
+        for (int i = 0; i < PublicKeyImports.CAPACITY + 20; i++) {
+            Signature v = Signature.getInstance("SHA256withECDSA", oneSession);
+            v.initVerify(Kind.P256.generate(null).getPublic());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (importedObjects(context) > PublicKeyImports.CAPACITY && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertThat(importedObjects(context)).as("evicted and unused: destroyed").isLessThanOrEqualTo(PublicKeyImports.CAPACITY);
+    }
+
+    /** Public key session objects on the token with a 16-byte CKA_ID: what the provider imports. */
+    private static int importedObjects(TokenContext context) throws Exception {
+        return context.execute(s -> {
+            int n = 0;
+            for (long h : s.findAll(Template.builder().objectClass(CKO_PUBLIC_KEY).flag(TOKEN, false).build())) {
+                if (s.getAttribute(h, ID).map(id -> id.length == 16).orElse(false)) {
+                    n++;
+                }
+            }
+            return n;
+        });
     }
 
     @Test
