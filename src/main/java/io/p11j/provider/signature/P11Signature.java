@@ -275,8 +275,9 @@ public final class P11Signature extends SignatureSpi {
                 HashAlg h = pssHash;
                 long salt = pss.getSaltLength();
                 boolean raw = context.supports(CKM_RSA_PKCS_PSS);
-                // Combined unless the MGF1 digest differs and the raw mechanism exists: the usual tokens
-                // take a combined mechanism only with MGF1 over its own digest.
+                // Combined unless the MGF1 digest differs and the raw mechanism exists: tokens commonly take a
+                // combined mechanism only with MGF1 over its own digest. (SoftHSM2 2.6 refuses any other MGF1
+                // digest with either mechanism, CKR_ARGUMENTS_BAD: a SignatureException at sign/verify.)
                 if (context.supports(h.rsaPss) && (pssMgfHash == h || !raw)) {
                     mechanism = Mechanism.rsaPss(h.rsaPss, h.ckm, pssMgfHash.mgf1, salt);
                 } else if (raw) {
