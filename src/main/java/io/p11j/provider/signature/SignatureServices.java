@@ -45,9 +45,11 @@ public final class SignatureServices {
                 case ECDSA -> EC_KEYS;
                 case EDDSA -> ED_KEYS;
             };
+            // As the key pair generators: Ed448 only where the token's CKM_EDDSA range reaches 448 bits.
+            int minKeyBits = "Ed448".equals(a.edCurve()) ? 448 : a.family() == Family.EDDSA ? 255 : 0;
             all.add(new ServiceDescriptor("Signature", a.name(), a.aliases(), a.mechanisms(), true, P11Signature.class,
                     context -> new P11Signature(context, a, imports), (context, key) -> KeyRules.supports(a, context, key),
-                    Map.of("SupportedKeyClasses", keys)));
+                    Map.of("SupportedKeyClasses", keys), minKeyBits));
         }
         return all;
     }
