@@ -221,6 +221,14 @@ jmh_alloc() { # bytes per operation (gc.alloc.rate.norm) of $2 in csv $1 (impl $
     local v; v=$(jmh_value "$1" "$2:gc.alloc.rate.norm" "$3" score)
     if [ -n "$v" ]; then awk -v v="$v" 'BEGIN { printf "%.0f\n", v }'; else echo n/a; fi
 }
+iter_median() { # $1 log name, $2 benchmark (Class.method), $3 impl param or "": the median of its measurement
+    # iterations over all forks, or nothing. A setup's output may come between "Iteration N:" and the score.
+    awk -v m="io.p11j.bench.$2" -v impl="$3" '
+        /^# Benchmark: / { b = $3; p = "" }
+        /^# Parameters: / { p = $0 }
+        /^Iteration +[0-9]+:/ { want = (b == m && (impl == "" || p ~ ("impl = " impl "[,)]"))) }
+        want && / [0-9.]+ (ns|us|ms|s)\/op$/ && !/gc\./ { print $(NF - 1) + 0; want = 0 }' "$WORK/$1.log" | median 2>/dev/null || true
+}
 count_line() { # the first "COUNT <name> ..." line in the files $2...: its counters, or nothing
     local name=$1; shift
     grep -ho "COUNT $name [^ ].*" "$@" 2>/dev/null | head -1 | sed "s/^COUNT $name //"
@@ -290,9 +298,9 @@ run_c kg-c-after.txt "keygen_loop ${C_KG_ARGS[*]}" "${KG_C[@]}"
 # ---- 1. summary: the sys layer ---------------------------------------------------------------------
 
 jmh_median() { # $1 benchmark method of SysCallBenchmark: the median of its measurement iterations (all forks)
-    awk -v m="io.p11j.bench.SysCallBenchmark.$1" '
-        /^# Benchmark: / { b = $3 }
-        /^Iteration +[0-9]+: / && b == m { print $3 + 0 }' "$WORK/jmh.log" | median || die "no JMH iterations for $1"
+    local v; v=$(iter_median jmh "SysCallBenchmark.$1" "")
+    [ -n "$v" ] || die "no JMH iterations for $1"
+    echo "$v"
 }
 row() { # $1 label, $2 C call name, $3 JMH method
     local cb ca cm score err med
@@ -334,8 +342,9 @@ for m in p11jPoolRsa2048 p11jSessionRsa2048 sunPkcs11Rsa2048 p11jPoolEcP256 p11j
     [ "$(jmh_value jmh-sign "SignBenchmark.$m" "" unit)" = "us/op" ] \
         || die "SignBenchmark.$m is not in us/op (a -bm or -tu option?): the table needs avgt us/op"
 done
-sign_us() { # $1 method: us/op, or n/a when it was left out
-    local v; v=$(jmh_value jmh-sign "SignBenchmark.$1" "" score)
+sign_us() { # $1 method: the median of its iterations in us/op, or n/a when it was left out
+    local v=
+    [ -z "$(jmh_value jmh-sign "SignBenchmark.$1" "" score)" ] || v=$(iter_median jmh-sign "SignBenchmark.$1" "")
     echo "${v:-n/a}"
 }
 sign_row() { # $1 label, $2 C op name, $3 method suffix (Rsa2048, EcP256, Pss)
@@ -355,14 +364,15 @@ alloc_row() { # $1 label, $2 method suffix
         "$(jmh_alloc jmh-sign "SignBenchmark.p11jSession$2" "")" "$(jmh_alloc jmh-sign "SignBenchmark.sunPkcs11$2" "")" \
         "$(jmh_alloc jmh-sign "SignBenchmark.p11jProvider$2" "")"
 }
-sign_error() { # $1 method: its JMH 99.9% error, or n/a
-    awk -v e="$(jmh_value jmh-sign "SignBenchmark.$1" "" error)" 'BEGIN { print (e == "NaN" || e == "") ? "n/a" : sprintf("%.1f", e) }'
+sign_error() { # $1 method: its JMH score ± 99.9% error, or n/a
+    awk -v s="$(jmh_value jmh-sign "SignBenchmark.$1" "" score)" -v e="$(jmh_value jmh-sign "SignBenchmark.$1" "" error)" \
+        'BEGIN { print s == "" ? "n/a" : (e == "NaN" || e == "") ? sprintf("%.1f", s) : sprintf("%.1f ± %.1f", s, e) }'
 }
 sign_detail() { # $1 label, $2 C op name, $3 method suffix
     awk -v l="$1" -v cb="$(c_run_median "$2" "$WORK/sign-c-before.txt")" -v ca="$(c_run_median "$2" "$WORK/sign-c-after.txt")" \
         -v pe="$(sign_error "p11jPool$3")" -v se="$(sign_error "p11jSession$3")" -v ue="$(sign_error "sunPkcs11$3")" \
         -v je="$(sign_error "p11jProvider$3")" 'BEGIN {
-        printf "   %s: C before %.1f, after %.1f us/op; JMH 99.9%% error: pool ± %s, session ± %s, SunPKCS11 ± %s, P11J ± %s us/op\n",
+        printf "   %s: C before %.1f, after %.1f us/op; JMH score ± 99.9%% error: pool %s, session %s, SunPKCS11 %s, P11J %s us/op\n",
                l, cb / 1000, ca / 1000, pe, se, ue, je
     }'
 }
@@ -370,7 +380,7 @@ sign_detail() { # $1 label, $2 C op name, $3 method suffix
 echo
 echo "== 2. signing on SoftHSM2 ($MODULE), us/op$SMOKE_NOTE"
 echo "   C: median of the ${C_SIGN_ARGS[2]} repetitions of ${C_SIGN_ARGS[0]} (RSA, PSS) / ${C_SIGN_ARGS[1]} (ECDSA) C_SignInit + C_Sign, before JMH and after it."
-echo "   Java: JMH avgt score (${SIGN_JMH[*]}); pool = wrapper SessionPool.execute, sess. = wrapper on one logged-in Session,"
+echo "   Java: median of the JMH avgt iterations (${SIGN_JMH[*]}); pool = wrapper SessionPool.execute, sess. = wrapper on one logged-in Session,"
 echo "   Sun = SunPKCS11, P11J = the P11J provider (Signature by the JCA; n/a: P11J has no such Signature yet)."
 echo "   x/y: throughput of x over throughput of y (y's us/op / x's us/op): above 1.00, x signs faster."
 echo
@@ -406,16 +416,21 @@ jmh_score jmh-ks "$KS_BENCH" sun >/dev/null
 [ "$KS_IMPLS" = sun ] || jmh_score jmh-ks "$KS_BENCH" p11j >/dev/null
 KS_LAZY_US=$(awk -v n="$(c_median "$C_KS_LAZY" "$WORK/ks-c-before.txt" "$WORK/ks-c-after.txt")" 'BEGIN { print n / 1000 }')
 KS_EAGER_US=$(awk -v n="$(c_median "$C_KS_EAGER" "$WORK/ks-c-before.txt" "$WORK/ks-c-after.txt")" 'BEGIN { print n / 1000 }')
-KS_SUN_US=$(jmh_score jmh-ks "$KS_BENCH" sun)
-KS_P11J_US=$(jmh_value jmh-ks "$KS_BENCH" p11j score); KS_P11J_US=${KS_P11J_US:-n/a}
-ks_row() { # $1 label, $2 us per load, $3 error, $4 counters, $5 B/op
+KS_SUN_US=$(iter_median jmh-ks "$KS_BENCH" sun); [ -n "$KS_SUN_US" ] || die "no JMH iterations of $KS_BENCH (sun)"
+KS_P11J_US=n/a
+[ "$KS_IMPLS" = sun ] || KS_P11J_US=$(iter_median jmh-ks "$KS_BENCH" p11j)
+[ -n "$KS_P11J_US" ] || die "no JMH iterations of $KS_BENCH (p11j)"
+score_error() { # $1 csv name, $2 benchmark, $3 impl: "score +- error" (99.9%; $4 decimals, default none), or nothing
+    awk -v s="$(jmh_value "$1" "$2" "$3" score)" -v e="$(jmh_value "$1" "$2" "$3" error)" -v d="${4:-0}" 'BEGIN {
+        if (s == "") exit; f = "%." d "f"; printf (e == "" || e == "NaN") ? f "\n" : f " +- " f "\n", s, e }'
+}
+ks_row() { # $1 label, $2 us per load, $3 JMH score ± error, $4 counters, $5 B/op
     local calls attrs finds
     calls=$(counter "$4" C_GetAttributeValue); attrs=$(counter "$4" attributes); finds=$(counter "$4" C_FindObjects)
-    awk -v l="$1" -v t="$2" -v e="$3" -v sun="$(ratio "$2" "$KS_SUN_US")" -v lazy="$(ratio "$2" "$KS_LAZY_US")" \
+    awk -v l="$1" -v t="$2" -v e="${3:--}" -v sun="$(ratio "$2" "$KS_SUN_US")" -v lazy="$(ratio "$2" "$KS_LAZY_US")" \
         -v eager="$(ratio "$2" "$KS_EAGER_US")" -v calls="$calls" -v attrs="$attrs" -v finds="$finds" -v b="$5" 'BEGIN {
         ts = t == "n/a" ? "n/a" : sprintf("%.0f", t)
-        es = (e == "" || e == "NaN" || e == "n/a") ? "" : sprintf(" ± %.0f", e)
-        printf "| %-22s | %16s | %6s | %7s | %8s | %10s | %10s | %9s | %9s |\n", l, ts es, sun, lazy, eager, calls, attrs, finds, b
+        printf "| %-20s | %7s | %16s | %6s | %7s | %8s | %10s | %10s | %8s | %9s |\n", l, ts, e, sun, lazy, eager, calls, attrs, finds, b
     }'
 }
 ks_count() { # $1 impl: the COUNT of its second load in a JVM (the steady state the benchmark measures)
@@ -432,20 +447,21 @@ ks_first() { # $1 impl: a note when its first load in a JVM made other calls tha
 echo
 echo "== 3. KeyStore load + aliases() + one getKey, $KS_OBJECTS objects ($((KS_OBJECTS / 4)) EC key pairs with certificates, $((KS_OBJECTS / 4)) CA certificates), us per load$SMOKE_NOTE"
 echo "   C lazy: find all + class/id/label of each (+ key type and EC params of the key); C eager: + CKA_VALUE of every"
-echo "   certificate; median of ${C_KS_ARGS[2]} repetitions before and after JMH. Java: JMH avgt (${KS_JMH[*]}), fresh KeyStore per load."
+echo "   certificate; median of ${C_KS_ARGS[2]} repetitions before and after JMH. Java: median of the JMH avgt iterations"
+echo "   (${KS_JMH[*]}; and the JMH score ± 99.9% error), a fresh KeyStore per load."
 echo "   x/y: throughput of the row over y (y's time / the row's). Calls: token calls of one load (the counting module;"
 echo "   for Java the second load in a JVM). B/op: Java heap allocated per load."
 echo
-printf '| %-22s | %16s | %6s | %7s | %8s | %10s | %10s | %9s | %9s |\n' \
-    "path" "us/load" "x/Sun" "x/Clazy" "x/Ceager" "GetAttrVal" "attributes" "FindObjs" "B/op"
-printf '|%s|------------------|--------|---------|----------|------------|------------|-----------|-----------|\n' "$(printf -- '-%.0s' {1..24})"
+printf '| %-20s | %7s | %16s | %6s | %7s | %8s | %10s | %10s | %8s | %9s |\n' \
+    "path" "us/load" "score +- error" "x/Sun" "x/Clazy" "x/Ceager" "GetAttrVal" "attributes" "FindObjs" "B/op"
+printf '|%s|---------|------------------|--------|---------|----------|------------|------------|----------|-----------|\n' "$(printf -- '-%.0s' {1..22})"
 ks_row "C lazy (minimal)" "$KS_LAZY_US" "" "$(grep -ho "COUNT $C_KS_LAZY .*" "$WORK/ks-c-before.txt" | head -1)" "-"
 ks_row "C eager (all certs)" "$KS_EAGER_US" "" "$(grep -ho "COUNT $C_KS_EAGER .*" "$WORK/ks-c-before.txt" | head -1)" "-"
-ks_row "SunPKCS11 PKCS11" "$KS_SUN_US" "$(jmh_value jmh-ks "$KS_BENCH" sun error)" "$(ks_count sun)" "$(jmh_alloc jmh-ks "$KS_BENCH" sun)"
+ks_row "SunPKCS11 PKCS11" "$KS_SUN_US" "$(score_error jmh-ks "$KS_BENCH" sun)" "$(ks_count sun)" "$(jmh_alloc jmh-ks "$KS_BENCH" sun)"
 if [ "$KS_P11J_US" = n/a ]; then
-    echo "| P11J PKCS11-URI        | n/a: P11J has no KeyStore PKCS11-URI yet |"
+    echo "| P11J PKCS11-URI      | n/a: P11J has no KeyStore PKCS11-URI yet |"
 else
-    ks_row "P11J PKCS11-URI" "$KS_P11J_US" "$(jmh_value jmh-ks "$KS_BENCH" p11j error)" "$(ks_count p11j)" "$(jmh_alloc jmh-ks "$KS_BENCH" p11j)"
+    ks_row "P11J PKCS11-URI" "$KS_P11J_US" "$(score_error jmh-ks "$KS_BENCH" p11j)" "$(ks_count p11j)" "$(jmh_alloc jmh-ks "$KS_BENCH" p11j)"
 fi
 echo
 awk -v lb="$(c_run_median "$C_KS_LAZY" "$WORK/ks-c-before.txt")" -v la="$(c_run_median "$C_KS_LAZY" "$WORK/ks-c-after.txt")" \
@@ -464,32 +480,32 @@ jmh_score jmh-kg "$KG_BENCH" sun >/dev/null
 [ "$KG_IMPLS" = sun ] || jmh_score jmh-kg "$KG_BENCH" p11j >/dev/null
 KG_C_US=$(awk -v n="$(c_median "$C_KG" "$WORK/kg-c-before.txt" "$WORK/kg-c-after.txt")" 'BEGIN { print n / 1000 }')
 KG_LIFE_US=$(awk -v n="$(c_median "$C_KG_LIFE" "$WORK/kg-c-before.txt" "$WORK/kg-c-after.txt")" 'BEGIN { print n / 1000 }')
-KG_SUN_US=$(jmh_score jmh-kg "$KG_BENCH" sun)
-kg_row() { # $1 label, $2 us/op, $3 error, $4 counters, $5 B/op
-    awk -v l="$1" -v t="$2" -v e="$3" -v sun="$(ratio "$2" "$KG_SUN_US")" -v c="$(ratio "$2" "$KG_C_US")" \
+KG_SUN_US=$(iter_median jmh-kg "$KG_BENCH" sun); [ -n "$KG_SUN_US" ] || die "no JMH iterations of $KG_BENCH (sun)"
+kg_row() { # $1 label, $2 us/op, $3 JMH score ± error, $4 counters, $5 B/op
+    awk -v l="$1" -v t="$2" -v e="${3:--}" -v sun="$(ratio "$2" "$KG_SUN_US")" -v c="$(ratio "$2" "$KG_C_US")" \
         -v calls="$(counter "$4" C_GetAttributeValue)" -v attrs="$(counter "$4" attributes)" -v b="$5" 'BEGIN {
         ts = t == "n/a" ? "n/a" : sprintf("%.1f", t)
-        es = (e == "" || e == "NaN" || e == "n/a") ? "" : sprintf(" ± %.1f", e)
-        printf "| %-34s | %14s | %6s | %5s | %10s | %10s | %7s |\n", l, ts es, sun, c, calls, attrs, b
+        printf "| %-32s | %6s | %15s | %6s | %5s | %10s | %10s | %7s |\n", l, ts, e, sun, c, calls, attrs, b
     }'
 }
 echo
 echo "== 4. EC P-256 key pair generation, session objects, us/op$SMOKE_NOTE"
 echo "   C: C_GenerateKeyPair + CKA_EC_POINT (P11J's templates), keys destroyed after the clock stops; lifecycle: with the"
 echo "   two C_DestroyObject timed. Median of ${C_KG_ARGS[1]} repetitions of ${C_KG_ARGS[0]}, before and after JMH."
-echo "   Java: generateKeyPair() + getPublic().getEncoded(), JMH avgt (${KG_JMH[*]}); x/y as above, C = C generate."
+echo "   Java: generateKeyPair() + getPublic().getEncoded(), median of the JMH avgt iterations (${KG_JMH[*]}; and the"
+echo "   JMH score ± 99.9% error); x/y as above, C = C generate."
 echo "   GetAttrVal/attributes: token calls of one operation (the counting module); B/op: Java heap per key pair."
 echo
-printf '| %-34s | %14s | %6s | %5s | %10s | %10s | %7s |\n' "path" "us/op" "x/Sun" "x/C" "GetAttrVal" "attributes" "B/op"
-printf '|%s|----------------|--------|-------|------------|------------|---------|\n' "$(printf -- '-%.0s' {1..36})"
+printf '| %-32s | %6s | %15s | %6s | %5s | %10s | %10s | %7s |\n' "path" "us/op" "score +- error" "x/Sun" "x/C" "GetAttrVal" "attributes" "B/op"
+printf '|%s|--------|-----------------|--------|-------|------------|------------|---------|\n' "$(printf -- '-%.0s' {1..34})"
 kg_row "C generate (+EC_POINT)" "$KG_C_US" "" "C_GetAttributeValue=1 attributes=1" "-"
 kg_row "C lifecycle (+2 C_DestroyObject)" "$KG_LIFE_US" "" "C_GetAttributeValue=1 attributes=1" "-"
-kg_row "SunPKCS11 KeyPairGenerator EC" "$KG_SUN_US" "$(jmh_value jmh-kg "$KG_BENCH" sun error)" \
+kg_row "SunPKCS11 KeyPairGenerator EC" "$KG_SUN_US" "$(score_error jmh-kg "$KG_BENCH" sun 1)" \
     "$(count_line "KeyGen(sun)" "$WORK/jmh-kg.log")" "$(jmh_alloc jmh-kg "$KG_BENCH" sun)"
 if [ "$KG_IMPLS" = sun ]; then
-    echo "| P11J KeyPairGenerator EC           | n/a: P11J has no KeyPairGenerator EC |"
+    echo "| P11J KeyPairGenerator EC         | n/a: P11J has no KeyPairGenerator EC |"
 else
-    kg_row "P11J KeyPairGenerator EC" "$(jmh_score jmh-kg "$KG_BENCH" p11j)" "$(jmh_value jmh-kg "$KG_BENCH" p11j error)" \
+    kg_row "P11J KeyPairGenerator EC" "$(iter_median jmh-kg "$KG_BENCH" p11j)" "$(score_error jmh-kg "$KG_BENCH" p11j 1)" \
         "$(count_line "KeyGen(p11j)" "$WORK/jmh-kg.log")" "$(jmh_alloc jmh-kg "$KG_BENCH" p11j)"
 fi
 echo

@@ -58,7 +58,10 @@ public class KeyStoreLoadBenchmark {
 
     static final String TOKEN_LABEL = "bench-ks";
 
-    /** How P11J's PKCS11-URI KeyStore is loaded on a provider configured for the token (PIN from the URI). */
+    /**
+     * The password P11J's PKCS11-URI KeyStore is loaded with, {@code load(null, P11J_LOAD)}: none, the provider
+     * being configured for the token with a {@code pin-source}. (Change it here, once, if P11J's load wants more.)
+     */
     static final char[] P11J_LOAD = null;
 
     @Param({"1000"})
