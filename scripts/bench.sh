@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
         --smoke) SMOKE=1 ;;
         --no-build) BUILD=0 ;;
         --) shift; EXTRA_JMH=("$@"); break ;;
-        -h|--help) sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '3,/^set -euo/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option: $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
