@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# Per-call cost of the sys layer against the same loop in C, on SoftHSM2, side by side in one run:
+# The benchmarks, each next to the same work written in C, on SoftHSM2, in one run; each C program runs
+# before its JMH benchmark and after it, so that machine noise during the run shows as a difference
+# between the two. Then a table per part, with the ratios from this run:
 #
-#   1. the C loop (src/jmh/c/syscall_loop.c),
-#   2. the JMH benchmark io.p11j.bench.SysCallBenchmark,
-#   3. the C loop again, so that machine noise during the run shows as a difference between 1 and 3,
+#   1. per-call cost of the sys layer: src/jmh/c/syscall_loop.c, io.p11j.bench.SysCallBenchmark;
+#   2. signing, RSA-2048 (SHA256_RSA_PKCS), ECDSA P-256 and RSASSA-PSS, 1 KiB messages:
+#      src/jmh/c/sign_loop.c, io.p11j.bench.SignBenchmark with -prof gc (the wrapper from a SessionPool
+#      and on one Session, SunPKCS11, and the P11J provider by the JCA, all with one key on one token);
+#      us/op, throughput ratios P11J/SunPKCS11, P11J/C, SunPKCS11/C, and bytes allocated per signature;
+#   3. KeyStore load + aliases() + one getKey on a token of 1,000 objects: src/jmh/c/keystore_loop.c (the
+#      minimal lazy enumeration and an eager one that reads every certificate), and
+#      io.p11j.bench.KeyStoreLoadBenchmark (SunPKCS11 "PKCS11", P11J "PKCS11-URI"), all on the same token,
+#      filled once (io.p11j.bench.KeyStoreTokens); us per load, ratios, and the token calls per load;
+#   4. EC P-256 key pair generation (session objects): src/jmh/c/keygen_loop.c and
+#      io.p11j.bench.KeyGenBenchmark (SunPKCS11 and P11J KeyPairGenerator "EC"); us/op, ratios, token calls.
 #
-# then a table: C ns/op (median of repetitions), p11j ns/op (JMH score ± 99.9% error, and the median of
-# its iterations), their ratio and difference; the bare-JNA row shows what the sys layer adds over JNA.
-#
-# Then signing (RSA-2048 SHA256_RSA_PKCS and ECDSA P-256, 1 KiB messages), the same way: the C loop
-# src/jmh/c/sign_loop.c, the JMH benchmark io.p11j.bench.SignBenchmark with -prof gc (the wrapper from a
-# SessionPool and on one Session, and the JDK's SunPKCS11, all with the same key on one token), the C
-# loop again; and a second table: us/op of each path, the throughput ratios p11j/SunPKCS11 and p11j/C,
-# and the bytes allocated per signature (gc.alloc.rate.norm).
+# P11J variants run where P11J offers the service (io.p11j.bench.P11jAvailability asks it first); the
+# others are left out and marked "n/a" in the tables. Token calls per operation come from the counting
+# module (src/jmh/c/counting_module.c, a PKCS#11 module that forwards to SoftHSM2 and counts), through
+# which the benchmarks' setups repeat one operation untimed.
 #
 # Usage: scripts/bench.sh [--smoke] [--no-build] [-- JMH options...]
 #   --smoke     prove that everything builds and starts: one short JMH iteration per benchmark, tiny C
-#               loops (several seconds plus the build); the numbers mean nothing
+#               loops, a KeyStore token of 40 objects (several seconds plus the build); the numbers mean nothing
 #   --no-build  use target/ as it is (after an earlier run) instead of running Maven
-#   -- ...      further JMH options, appended last (e.g. -- -prof stack)
+#   -- ...      further JMH options, appended last to every JMH run (e.g. -- -prof stack)
 #
 # Needs a JDK 17+, Maven, gcc, SoftHSM2 and p11-kit's PKCS#11 header; like test.sh it installs missing
 # Debian packages when run as root (scripts/lib.sh) and otherwise names them. P11J_SOFTHSM2_MODULE
@@ -40,22 +46,38 @@ while [ $# -gt 0 ]; do
         --smoke) SMOKE=1 ;;
         --no-build) BUILD=0 ;;
         --) shift; EXTRA_JMH=("$@"); break ;;
-        -h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '3,/^set -euo/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown option: $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
 done
 
 if [ "$SMOKE" = 1 ]; then
-    JMH_OPTS=(-f 1 -wi 0 -i 1 -r 100ms)
+    SYS_JMH=(-f 1 -wi 0 -i 1 -r 100ms)
+    SIGN_JMH=(-f 1 -wi 0 -i 1 -r 100ms)
+    KS_JMH=(-f 1 -wi 0 -i 1 -r 100ms)
+    KG_JMH=(-f 1 -wi 0 -i 1 -r 100ms)
     C_ARGS=(2000 5000 1)            # C_GenerateRandom iterations, C_GetSessionInfo iterations, repetitions
-    C_SIGN_ARGS=(5 20 1)            # RSA signatures, ECDSA signatures, repetitions
+    C_SIGN_ARGS=(5 20 1)            # RSA (and PSS) signatures, ECDSA signatures, repetitions
+    KS_OBJECTS=40
+    C_KS_ARGS=(5 5 1)               # lazy loads, eager loads, repetitions
+    C_KG_ARGS=(20 1)                # key pairs, repetitions
 else
-    JMH_OPTS=(-f 2 -wi 3 -w 1s -i 10 -r 1s)  # two forks, many short iterations: a median that noise moves less
+    # Two forks, short iterations, the median of many: noise moves it less. About 6 minutes on 2 cores
+    # (7 once P11J offers every service measured).
+    SYS_JMH=(-f 2 -wi 2 -w 1s -i 6 -r 1s)
+    SIGN_JMH=(-f 2 -wi 2 -w 1s -i 5 -r 1s)
+    KS_JMH=(-f 2 -wi 1 -w 2s -i 3 -r 2s)   # a load of 1,000 objects takes 40-200 ms
+    KG_JMH=(-f 2 -wi 2 -w 1s -i 5 -r 1s)
     C_ARGS=(500000 2000000 5)
-    C_SIGN_ARGS=(2000 20000 5)      # about 1.2 s (RSA) and 1.1 s (ECDSA) per repetition on SoftHSM2
+    C_SIGN_ARGS=(2000 20000 3)      # about 1.2 s (RSA), 1.1 s (ECDSA), 1.2 s (PSS) per repetition on SoftHSM2
+    KS_OBJECTS=1000
+    C_KS_ARGS=(25 25 5)             # about 1 s (lazy) and 1.2 s (eager) per repetition
+    C_KG_ARGS=(10000 5)             # about 1 s per repetition, each of the two timings
 fi
-SIGN_PIN=1234                       # the C token's user PIN (the Java side's token is the fixture's)
+SIGN_PIN=1234                       # the C signing token's user PIN (the Java side's token is the fixture's)
+KG_PIN=1234
+KS_PIN=1234                         # the KeyStore token's user PIN (C and Java share that token)
 
 # ---- prerequisites ---------------------------------------------------------------------------------
 
@@ -86,7 +108,9 @@ cleanup() { rm -rf "$WORK"; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-mkdir -p "$WORK/c/tokens" "$WORK/java"
+# c: the C programs' tokens; java*: the fixture's (one directory per JMH run: each fork empties it);
+# ks: the KeyStore token that C and Java share (not named "tokens": the fixture empties that name).
+mkdir -p "$WORK/c/tokens" "$WORK/java" "$WORK/java-probe" "$WORK/java-kg" "$WORK/ks/store"
 
 START=$(date +%s.%N)
 
@@ -101,105 +125,190 @@ else
 fi
 [ -f target/test-classes/META-INF/BenchmarkList ] || die "no JMH benchmarks in target/test-classes (META-INF/BenchmarkList): did the annotation processor run?"
 
-echo "== build: gcc -O2 src/jmh/c/syscall_loop.c"
-gcc -O2 -Wall -Wextra -Werror -std=c11 -I"$P11KIT_INCLUDE/p11-kit" \
-    -o "$WORK/syscall_loop" src/jmh/c/syscall_loop.c -ldl
-echo "== build: gcc -O2 src/jmh/c/sign_loop.c"
-gcc -O2 -Wall -Wextra -Werror -std=c11 -I"$P11KIT_INCLUDE/p11-kit" \
-    -o "$WORK/sign_loop" src/jmh/c/sign_loop.c -ldl
+for prog in syscall_loop sign_loop keystore_loop keygen_loop; do
+    echo "== build: gcc -O2 src/jmh/c/$prog.c"
+    gcc -O2 -Wall -Wextra -Werror -std=c11 -I"$P11KIT_INCLUDE/p11-kit" -o "$WORK/$prog" "src/jmh/c/$prog.c" -ldl
+done
+echo "== build: gcc -O2 -shared src/jmh/c/counting_module.c"
+gcc -O2 -Wall -Wextra -Werror -std=c11 -shared -fPIC -I"$P11KIT_INCLUDE/p11-kit" \
+    -o "$WORK/libp11j-counting.so" src/jmh/c/counting_module.c -ldl
 
-# ---- the C loop's token (the Java side makes its own through the fixture) --------------------------
+# ---- tokens ----------------------------------------------------------------------------------------
 
-cat > "$WORK/c/softhsm2.conf" <<EOF
-directories.tokendir = $WORK/c/tokens
+softhsm_conf() { # $1: configuration file, $2: token directory
+    cat > "$1" <<EOF
+directories.tokendir = $2
 objectstore.backend = file
 log.level = ERROR
 slots.removable = false
 EOF
-SOFTHSM2_CONF="$WORK/c/softhsm2.conf" softhsm2-util --module "$MODULE" \
-    --init-token --free --label bench --so-pin 1234 --pin 1234 >"$WORK/c/init-token.log" 2>&1 \
-    || { cat "$WORK/c/init-token.log" >&2; die "softhsm2-util --init-token failed"; }
-# A second token for the signing loop, which generates its key pairs there on its first run.
-SOFTHSM2_CONF="$WORK/c/softhsm2.conf" softhsm2-util --module "$MODULE" \
-    --init-token --free --label bench-sign --so-pin 1234 --pin "$SIGN_PIN" >"$WORK/c/init-token-sign.log" 2>&1 \
-    || { cat "$WORK/c/init-token-sign.log" >&2; die "softhsm2-util --init-token (bench-sign) failed"; }
+}
+init_token() { # $1: configuration, $2: label, $3: user PIN
+    SOFTHSM2_CONF="$1" softhsm2-util --module "$MODULE" --init-token --free --label "$2" --so-pin 1234 --pin "$3" \
+        >"$WORK/init-token-$2.log" 2>&1 || { cat "$WORK/init-token-$2.log" >&2; die "softhsm2-util --init-token ($2) failed"; }
+}
+softhsm_conf "$WORK/c/softhsm2.conf" "$WORK/c/tokens"
+init_token "$WORK/c/softhsm2.conf" bench "$SIGN_PIN"
+init_token "$WORK/c/softhsm2.conf" bench-sign "$SIGN_PIN" # the signing loop generates its key pairs there on its first run
+init_token "$WORK/c/softhsm2.conf" bench-kg "$KG_PIN"
 
-run_c() { # $1: output file
-    echo "== C loop ($1): $MODULE, ${C_ARGS[*]} (random iterations, session-info iterations, repetitions)"
-    SOFTHSM2_CONF="$WORK/c/softhsm2.conf" "$WORK/syscall_loop" "$MODULE" bench "${C_ARGS[@]}" | tee "$WORK/$1"
-    grep -q '^RESULT C_GenerateRandom(32) ' "$WORK/$1" && grep -q '^RESULT C_GetSessionInfo ' "$WORK/$1" \
-        || die "the C loop printed no result"
+java_run() { # $1: SOFTHSM2_CONF, then the java arguments
+    local conf=$1; shift
+    SOFTHSM2_CONF="$conf" java -Duser.language=en -Duser.country=US -cp "$CLASSPATH_JMH" "$@"
 }
 
-# ---- side by side: C, JMH, C -----------------------------------------------------------------------
+# What P11J offers now: its benchmarks run where it has the service, and are marked n/a where it has not.
+echo "== P11J services (io.p11j.bench.P11jAvailability)"
+java_run "$WORK/java-probe/softhsm2.conf" io.p11j.bench.P11jAvailability KeyStore.PKCS11-URI KeyPairGenerator.EC \
+    Signature.SHA256withRSA Signature.SHA256withECDSA Signature.RSASSA-PSS | tee "$WORK/p11j-services.txt"
+p11j_has() { grep -qx "P11J $1 yes" "$WORK/p11j-services.txt"; }
+for s in KeyStore.PKCS11-URI KeyPairGenerator.EC Signature.SHA256withRSA Signature.SHA256withECDSA Signature.RSASSA-PSS; do
+    grep -q "^P11J $s \(yes\|no\)$" "$WORK/p11j-services.txt" || die "P11jAvailability said nothing about $s"
+done
 
-run_c c-before.txt
+# The KeyStore token: filled once (EC key pairs, their certificates, CA certificates), read by C and Java.
+softhsm_conf "$WORK/ks/softhsm2.conf" "$WORK/ks/store"
+init_token "$WORK/ks/softhsm2.conf" bench-ks "$KS_PIN"
+(umask 077 && echo "$KS_PIN" > "$WORK/ks/pin")
+echo "== KeyStore token: $KS_OBJECTS objects (io.p11j.bench.KeyStoreTokens)"
+java_run "$WORK/ks/softhsm2.conf" io.p11j.bench.KeyStoreTokens bench-ks "$WORK/ks/pin" "$KS_OBJECTS"
 
-echo "== JMH: io.p11j.bench.SysCallBenchmark ${JMH_OPTS[*]} ${EXTRA_JMH[*]:-}"
-# SoftHsm (the fixture) writes this configuration and its token directory itself; the forked JVM inherits it.
-SOFTHSM2_CONF="$WORK/java/softhsm2.conf" java -Duser.language=en -Duser.country=US -cp "$CLASSPATH_JMH" \
-    org.openjdk.jmh.Main 'io\.p11j\.bench\.SysCallBenchmark\.' \
-    -foe true -rf csv -rff "$WORK/jmh.csv" "${JMH_OPTS[@]}" "${EXTRA_JMH[@]}" | tee "$WORK/jmh.log"
-
-run_c c-after.txt
-
-# ---- signing, side by side: C, JMH, C --------------------------------------------------------------
-
-C_SIGN_RSA="C_Sign(RSA-2048,SHA256_RSA_PKCS,1KiB)"
-C_SIGN_EC="C_Sign(EC-P256,ECDSA,32B)"
-run_sign_c() { # $1: output file
-    echo "== C signing loop ($1): $MODULE, ${C_SIGN_ARGS[*]} (RSA signatures, ECDSA signatures, repetitions)"
-    SOFTHSM2_CONF="$WORK/c/softhsm2.conf" "$WORK/sign_loop" "$MODULE" bench-sign "$SIGN_PIN" "${C_SIGN_ARGS[@]}" \
-        | tee "$WORK/$1"
-    grep -qF "RESULT $C_SIGN_RSA " "$WORK/$1" && grep -qF "RESULT $C_SIGN_EC " "$WORK/$1" \
-        || die "the C signing loop printed no result"
-}
-
-run_sign_c sign-c-before.txt
-
-echo "== JMH: io.p11j.bench.SignBenchmark ${JMH_OPTS[*]} -prof gc ${EXTRA_JMH[*]:-}"
-SOFTHSM2_CONF="$WORK/java/softhsm2.conf" java -Duser.language=en -Duser.country=US -cp "$CLASSPATH_JMH" \
-    org.openjdk.jmh.Main 'io\.p11j\.bench\.SignBenchmark\.' \
-    -foe true -rf csv -rff "$WORK/jmh-sign.csv" "${JMH_OPTS[@]}" -prof gc "${EXTRA_JMH[@]}" | tee "$WORK/jmh-sign.log"
-
-run_sign_c sign-c-after.txt
-
-# ---- summary ---------------------------------------------------------------------------------------
+# ---- helpers ---------------------------------------------------------------------------------------
 
 export LC_ALL=C
-# "io.p11j.bench.SysCallBenchmark.generateRandom32","avgt",1,5,3896.687000,123.400000,"ns/op"
-jmh_field() { # $1 benchmark method, $2 field (5 score, 6 error)
-    awk -F, -v m="\"io.p11j.bench.SysCallBenchmark.$1\"" -v k="$2" '$1 == m { print $k; found = 1 } END { exit !found }' \
-        "$WORK/jmh.csv" || die "no JMH result for $1"
-}
 median() { # numbers on stdin, one a line
     sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
-jmh_median() { # $1 benchmark method: the median of its measurement iterations (all forks)
-    awk -v m="io.p11j.bench.SysCallBenchmark.$1" '
-        /^# Benchmark: / { b = $3 }
-        /^Iteration +[0-9]+: / && b == m { print $3 + 0 }' "$WORK/jmh.log" | median || die "no JMH iterations for $1"
-}
-c_median() { # $1 call name, $2... output files: the median of every repetition of every run
+c_median() { # $1 op name, $2... output files: the median of every repetition of every run (ns/op)
     local name=$1; shift
-    awk -v p="$name rep " 'index($0, p) == 1 { sub(/^.*: /, ""); print $1 + 0 }' "$@" | median
+    awk -v p="$name rep " 'index($0, p) == 1 { sub(/^.*: /, ""); print $1 + 0 }' "$@" | median \
+        || die "no C repetitions of $name in $*"
 }
-c_run_median() { # $1 call name, $2 output file
+c_run_median() { # $1 op name, $2 output file
     awk -v p="RESULT $1 " 'index($0, p) == 1 { sub(/^.*median_ns_per_op=/, ""); print $1 + 0 }' "$2"
 }
+run_c() { # $1 output file, $2 what, then the command (run with the C token configuration)
+    local out=$1 what=$2; shift 2
+    echo "== C: $what ($out)"
+    SOFTHSM2_CONF="${C_CONF:-$WORK/c/softhsm2.conf}" "$@" | tee "$WORK/$out" || die "$what failed"
+    grep -q '^RESULT ' "$WORK/$out" || die "$what printed no result"
+}
+run_jmh() { # $1 name (csv and log), $2 SOFTHSM2_CONF, then the JMH arguments
+    local name=$1 conf=$2; shift 2
+    echo "== JMH: $* ${EXTRA_JMH[*]:-}"
+    java_run "$conf" org.openjdk.jmh.Main "$@" -foe true -rf csv -rff "$WORK/$name.csv" "${EXTRA_JMH[@]}" \
+        | tee "$WORK/$name.log" || die "JMH ($name) failed"
+}
+# One result from a JMH CSV: "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit","Param: impl",...
+# (JMH ends its CSV lines with CRLF). $1 csv name, $2 benchmark (Class.method[:secondary]), $3 impl param or "",
+# $4 field: score, error or unit. Prints nothing when there is no such row.
+jmh_value() {
+    awk -F, -v b="io.p11j.bench.$2" -v impl="$3" -v f="$4" '
+        { sub(/\r$/, ""); gsub(/"/, "") }
+        NR == 1 { for (i = 1; i <= NF; i++) { col[$i] = i } next }
+        $1 == b && (impl == "" || $(col["Param: impl"]) == impl) {
+            v = f == "score" ? $(col["Score"]) : f == "error" ? $(col["Score Error (99.9%)"]) : $(col["Unit"])
+            print v; exit
+        }' "$WORK/$1.csv"
+}
+jmh_score() { # as jmh_value, the score; dies when missing
+    local v; v=$(jmh_value "$1" "$2" "$3" score)
+    [ -n "$v" ] || die "no JMH result for $2${3:+ impl=$3} in $1.csv"
+    awk -v s="$v" 'BEGIN { exit !(s + 0 > 0) }' || die "JMH score of $2${3:+ impl=$3} is not a positive number: $v"
+    echo "$v"
+}
+jmh_alloc() { # bytes per operation (gc.alloc.rate.norm) of $2 in csv $1 (impl $3), or n/a
+    local v; v=$(jmh_value "$1" "$2:gc.alloc.rate.norm" "$3" score)
+    if [ -n "$v" ]; then awk -v v="$v" 'BEGIN { printf "%.0f\n", v }'; else echo n/a; fi
+}
+iter_median() { # $1 log name, $2 benchmark (Class.method), $3 impl param or "": the median of its measurement
+    # iterations over all forks, or nothing. A setup's output may come between "Iteration N:" and the score.
+    awk -v m="io.p11j.bench.$2" -v impl="$3" '
+        /^# Benchmark: / { b = $3; p = "" }
+        /^# Parameters: / { p = $0 }
+        /^Iteration +[0-9]+:/ { want = (b == m && (impl == "" || p ~ ("impl = " impl "[,)]"))) }
+        want && / [0-9.]+ (ns|us|ms|s)\/op$/ && !/gc\./ { print $(NF - 1) + 0; want = 0 }' "$WORK/$1.log" | median 2>/dev/null || true
+}
+count_line() { # the first "COUNT <name> ..." line in the files $2...: its counters, or nothing
+    local name=$1; shift
+    grep -ho "COUNT $name [^ ].*" "$@" 2>/dev/null | head -1 | sed "s/^COUNT $name //"
+}
+counter() { # $1 counters (from count_line), $2 name: its value, or n/a
+    awk -v c="$1" -v n="$2" 'BEGIN { k = split(c, a, " "); for (i = 1; i <= k; i++) { split(a[i], kv, "=");
+        if (kv[1] == n) { print kv[2]; exit } } print "n/a" }'
+}
+ratio() { # throughput of x over y: y's time / x's time; n/a when either is
+    awk -v x="$1" -v y="$2" 'BEGIN { if (x == "n/a" || y == "n/a" || x + 0 <= 0) print "n/a"; else printf "%.2f\n", y / x }'
+}
+SMOKE_NOTE=$([ "$SMOKE" = 1 ] && echo ' -- SMOKE RUN: these numbers mean nothing' || true)
 
-for m in generateRandom32 getSessionInfo rawJnaFunctionInvoke; do
-    s=$(jmh_field "$m" 5)
-    awk -v s="$s" 'BEGIN { exit !(s + 0 > 0) }' || die "JMH score of $m is not a positive number: $s"
+# ---- 1. the sys layer, side by side: C, JMH, C -----------------------------------------------------
+
+SYS_C=("$WORK/syscall_loop" "$MODULE" bench "${C_ARGS[@]}")
+run_c c-before.txt "syscall_loop ${C_ARGS[*]} (random iterations, session-info iterations, repetitions)" "${SYS_C[@]}"
+# SoftHsm (the fixture) writes this configuration and its token directory itself; the forked JVM inherits it.
+run_jmh jmh "$WORK/java/softhsm2.conf" 'io\.p11j\.bench\.SysCallBenchmark\.' "${SYS_JMH[@]}"
+run_c c-after.txt "syscall_loop ${C_ARGS[*]}" "${SYS_C[@]}"
+
+# ---- 2. signing, side by side: C, JMH, C -----------------------------------------------------------
+
+C_SIGN_RSA="C_Sign(RSA-2048,SHA256_RSA_PKCS,1KiB)"
+C_SIGN_EC="C_Sign(EC-P256,ECDSA,32B)"
+C_SIGN_PSS="C_Sign(RSA-2048,SHA256_RSA_PKCS_PSS,1KiB)"
+SIGN_C=("$WORK/sign_loop" "$MODULE" bench-sign "$SIGN_PIN" "${C_SIGN_ARGS[@]}")
+# P11J's Signature variants run only where P11J has the algorithm.
+SIGN_EXCLUDE=()
+for v in "p11jProviderRsa2048:SHA256withRSA" "p11jProviderEcP256:SHA256withECDSA" "p11jProviderPss:RSASSA-PSS"; do
+    p11j_has "Signature.${v#*:}" || SIGN_EXCLUDE+=("${v%%:*}")
 done
+SIGN_EXCLUDE_ARGS=()
+if [ ${#SIGN_EXCLUDE[@]} -gt 0 ]; then
+    SIGN_EXCLUDE_ARGS=(-e "SignBenchmark\\.($(IFS='|'; echo "${SIGN_EXCLUDE[*]}"))\$")
+    echo "== SignBenchmark: P11J has no Signature for ${SIGN_EXCLUDE[*]}: left out"
+fi
 
+run_c sign-c-before.txt "sign_loop ${C_SIGN_ARGS[*]} (RSA and PSS signatures, ECDSA signatures, repetitions)" "${SIGN_C[@]}"
+run_jmh jmh-sign "$WORK/java/softhsm2.conf" 'io\.p11j\.bench\.SignBenchmark\.' "${SIGN_EXCLUDE_ARGS[@]}" \
+    "${SIGN_JMH[@]}" -prof gc
+run_c sign-c-after.txt "sign_loop ${C_SIGN_ARGS[*]}" "${SIGN_C[@]}"
+
+# ---- 3. KeyStore load, side by side: C, JMH, C, all on the one filled token -------------------------
+
+KS_IMPLS=sun
+p11j_has KeyStore.PKCS11-URI && KS_IMPLS=sun,p11j || echo "== KeyStoreLoadBenchmark: P11J has no KeyStore PKCS11-URI: left out"
+KS_C=("$WORK/keystore_loop" "$MODULE" bench-ks "$KS_PIN" "$KS_OBJECTS" "${C_KS_ARGS[@]}")
+C_CONF="$WORK/ks/softhsm2.conf" run_c ks-c-before.txt "keystore_loop $KS_OBJECTS objects, ${C_KS_ARGS[*]} (lazy loads, eager loads, repetitions)" "${KS_C[@]}"
+P11J_BENCH_KEYSTORE_TOKEN=bench-ks P11J_BENCH_KEYSTORE_PIN_FILE="$WORK/ks/pin" \
+P11J_BENCH_COUNTING_MODULE="$WORK/libp11j-counting.so" P11J_COUNTING_TARGET="$MODULE" \
+    run_jmh jmh-ks "$WORK/ks/softhsm2.conf" 'io\.p11j\.bench\.KeyStoreLoadBenchmark\.' -p impl="$KS_IMPLS" \
+    -p objects="$KS_OBJECTS" "${KS_JMH[@]}" -prof gc
+C_CONF="$WORK/ks/softhsm2.conf" run_c ks-c-after.txt "keystore_loop $KS_OBJECTS objects, ${C_KS_ARGS[*]}" "${KS_C[@]}"
+
+# ---- 4. EC key generation, side by side: C, JMH, C -------------------------------------------------
+
+KG_IMPLS=sun
+p11j_has KeyPairGenerator.EC && KG_IMPLS=sun,p11j || echo "== KeyGenBenchmark: P11J has no KeyPairGenerator EC: left out"
+KG_C=("$WORK/keygen_loop" "$MODULE" bench-kg "$KG_PIN" "${C_KG_ARGS[@]}")
+run_c kg-c-before.txt "keygen_loop ${C_KG_ARGS[*]} (key pairs, repetitions)" "${KG_C[@]}"
+P11J_BENCH_COUNTING_MODULE="$WORK/libp11j-counting.so" P11J_COUNTING_TARGET="$MODULE" \
+    run_jmh jmh-kg "$WORK/java-kg/softhsm2.conf" 'io\.p11j\.bench\.KeyGenBenchmark\.' -p impl="$KG_IMPLS" \
+    "${KG_JMH[@]}" -prof gc
+run_c kg-c-after.txt "keygen_loop ${C_KG_ARGS[*]}" "${KG_C[@]}"
+
+# ---- 1. summary: the sys layer ---------------------------------------------------------------------
+
+jmh_median() { # $1 benchmark method of SysCallBenchmark: the median of its measurement iterations (all forks)
+    local v; v=$(iter_median jmh "SysCallBenchmark.$1" "")
+    [ -n "$v" ] || die "no JMH iterations for $1"
+    echo "$v"
+}
 row() { # $1 label, $2 C call name, $3 JMH method
     local cb ca cm score err med
     cb=$(c_run_median "$2" "$WORK/c-before.txt")
     ca=$(c_run_median "$2" "$WORK/c-after.txt")
     cm=$(c_median "$2" "$WORK/c-before.txt" "$WORK/c-after.txt")
-    score=$(jmh_field "$3" 5)
-    err=$(jmh_field "$3" 6)
+    score=$(jmh_score jmh "SysCallBenchmark.$3" "")
+    err=$(jmh_value jmh "SysCallBenchmark.$3" "" error)
     med=$(jmh_median "$3")
     awk -v l="$1" -v cb="$cb" -v ca="$ca" -v cm="$cm" -v s="$score" -v e="$err" -v md="$med" 'BEGIN {
         es = (e == "NaN" || e == "") ? "n/a" : sprintf("%.0f", e)
@@ -209,10 +318,10 @@ row() { # $1 label, $2 C call name, $3 JMH method
 }
 
 echo
-echo "== per-call cost on SoftHSM2 ($MODULE), ns/op$([ "$SMOKE" = 1 ] && echo ' -- SMOKE RUN: these numbers mean nothing')"
+echo "== 1. per-call cost on SoftHSM2 ($MODULE), ns/op$SMOKE_NOTE"
 echo "   C: median of the ${C_ARGS[2]} repetitions of ${C_ARGS[0]} (random) / ${C_ARGS[1]} (session info) calls before JMH, after it,"
 echo "   and of both runs together ('C all', the reference for the ratios)."
-echo "   Java: JMH avgt score ± 99.9% error, and the median of its measurement iterations (${JMH_OPTS[*]})."
+echo "   Java: JMH avgt score ± 99.9% error, and the median of its measurement iterations (${SYS_JMH[*]})."
 echo
 printf '| %-28s | %6s | %6s | %6s | %14s | %6s | %5s | %6s | %5s | %6s |\n' \
     "call" "C bef." "C aft." "C all" "Java score" "J med." "J/C" "J-C" "med/C" "med-C"
@@ -221,71 +330,188 @@ row "GenerateRandom(32) p11j sys" "C_GenerateRandom(32)" generateRandom32
 row "GenerateRandom(32) bare JNA" "C_GenerateRandom(32)" rawJnaFunctionInvoke
 row "GetSessionInfo p11j sys"     "C_GetSessionInfo"     getSessionInfo
 echo
-awk -v a="$(jmh_field generateRandom32 5)" -v b="$(jmh_field rawJnaFunctionInvoke 5)" \
+awk -v a="$(jmh_score jmh SysCallBenchmark.generateRandom32 "")" -v b="$(jmh_score jmh SysCallBenchmark.rawJnaFunctionInvoke "")" \
     -v am="$(jmh_median generateRandom32)" -v bm="$(jmh_median rawJnaFunctionInvoke)" \
     'BEGIN { printf "p11j sys over bare JNA (C_GenerateRandom): %+.0f ns/op by score (%.2fx), %+.0f ns/op by median (%.2fx)\n", a - b, a / b, am - bm, am / bm }'
 
-# ---- signing summary -------------------------------------------------------------------------------
+# ---- 2. summary: signing ---------------------------------------------------------------------------
 
-# "io.p11j.bench.SignBenchmark.p11jPoolRsa2048","avgt",1,20,612.3,4.5,"us/op"
-# "io.p11j.bench.SignBenchmark.p11jPoolRsa2048:gc.alloc.rate.norm","avgt",1,20,1734.0,0.1,"B/op"  (JMH ends its CSV lines with CRLF)
-sign_field() { # $1 benchmark method, $2 field (5 score, 6 error, 7 unit)
-    awk -F, -v m="\"io.p11j.bench.SignBenchmark.$1\"" -v k="$2" '{ sub(/\r$/, "") } $1 == m { print $k; found = 1 }
-        END { exit !found }' "$WORK/jmh-sign.csv" || die "no JMH result for SignBenchmark.$1"
-}
-sign_alloc() { # $1 benchmark method: its gc.alloc.rate.norm (bytes per operation), or n/a
-    awk -F, -v m="\"io.p11j.bench.SignBenchmark.$1:" \
-        'index($1, m) == 1 && $1 ~ /gc\.alloc\.rate\.norm"$/ { printf "%.0f\n", $5; found = 1 }
-         END { if (!found) print "n/a" }' "$WORK/jmh-sign.csv"
-}
-SIGN_METHODS=(p11jPoolRsa2048 p11jSessionRsa2048 sunPkcs11Rsa2048 p11jPoolEcP256 p11jSessionEcP256 sunPkcs11EcP256)
-for m in "${SIGN_METHODS[@]}"; do
-    s=$(sign_field "$m" 5)
-    awk -v s="$s" 'BEGIN { exit !(s + 0 > 0) }' || die "JMH score of SignBenchmark.$m is not a positive number: $s"
-    [ "$(sign_field "$m" 7)" = '"us/op"' ] || die "SignBenchmark.$m is not in us/op (a -bm or -tu option?): the table needs avgt us/op"
+for m in p11jPoolRsa2048 p11jSessionRsa2048 sunPkcs11Rsa2048 p11jPoolEcP256 p11jSessionEcP256 sunPkcs11EcP256 \
+         p11jPoolPss p11jSessionPss sunPkcs11Pss; do
+    jmh_score jmh-sign "SignBenchmark.$m" "" >/dev/null
+    [ "$(jmh_value jmh-sign "SignBenchmark.$m" "" unit)" = "us/op" ] \
+        || die "SignBenchmark.$m is not in us/op (a -bm or -tu option?): the table needs avgt us/op"
 done
-
-sign_row() { # $1 label, $2 C op name, $3 pool method, $4 session method, $5 SunPKCS11 method
-    local cm p s u
-    cm=$(c_median "$2" "$WORK/sign-c-before.txt" "$WORK/sign-c-after.txt")
-    p=$(sign_field "$3" 5)
-    s=$(sign_field "$4" 5)
-    u=$(sign_field "$5" 5)
-    awk -v l="$1" -v c="$cm" -v p="$p" -v s="$s" -v u="$u" \
-        -v pa="$(sign_alloc "$3")" -v sa="$(sign_alloc "$4")" -v ua="$(sign_alloc "$5")" 'BEGIN {
-        c /= 1000 # ns -> us
-        printf "| %-24s | %7.1f | %7.1f | %7.1f | %7.1f | %5.2f | %5.2f | %5.2f | %5.2f | %5.2f | %6s | %6s | %6s |\n",
-               l, c, p, s, u, u / p, u / s, c / p, c / s, c / u, pa, sa, ua
+sign_us() { # $1 method: the median of its iterations in us/op, or n/a when it was left out
+    local v=
+    [ -z "$(jmh_value jmh-sign "SignBenchmark.$1" "" score)" ] || v=$(iter_median jmh-sign "SignBenchmark.$1" "")
+    echo "${v:-n/a}"
+}
+sign_row() { # $1 label, $2 C op name, $3 method suffix (Rsa2048, EcP256, Pss)
+    local c p s u j
+    c=$(awk -v n="$(c_median "$2" "$WORK/sign-c-before.txt" "$WORK/sign-c-after.txt")" 'BEGIN { print n / 1000 }')
+    p=$(sign_us "p11jPool$3"); s=$(sign_us "p11jSession$3"); u=$(sign_us "sunPkcs11$3"); j=$(sign_us "p11jProvider$3")
+    awk -v l="$1" -v c="$c" -v p="$p" -v s="$s" -v u="$u" -v j="$j" \
+        -v jsun="$(ratio "$j" "$u")" -v jc="$(ratio "$j" "$c")" -v uc="$(ratio "$u" "$c")" \
+        -v psun="$(ratio "$p" "$u")" -v pc="$(ratio "$p" "$c")" -v sc="$(ratio "$s" "$c")" 'BEGIN {
+        js = j == "n/a" ? "n/a" : sprintf("%.1f", j)
+        printf "| %-24s | %7.1f | %7.1f | %7.1f | %7.1f | %7s | %8s | %6s | %5s | %8s | %5s | %5s |\n",
+               l, c, p, s, u, js, jsun, jc, uc, psun, pc, sc
     }'
 }
-sign_error() { # $1 benchmark method: its JMH 99.9% error, or n/a (one iteration)
-    awk -v e="$(sign_field "$1" 6)" 'BEGIN { print (e == "NaN" || e == "") ? "n/a" : sprintf("%.1f", e) }'
+alloc_row() { # $1 label, $2 method suffix
+    printf '| %-24s | %7s | %7s | %7s | %7s |\n' "$1" "$(jmh_alloc jmh-sign "SignBenchmark.p11jPool$2" "")" \
+        "$(jmh_alloc jmh-sign "SignBenchmark.p11jSession$2" "")" "$(jmh_alloc jmh-sign "SignBenchmark.sunPkcs11$2" "")" \
+        "$(jmh_alloc jmh-sign "SignBenchmark.p11jProvider$2" "")"
 }
-sign_detail() { # $1 label, $2 C op name, $3 pool method, $4 session method, $5 SunPKCS11 method
+sign_error() { # $1 method: its JMH score ± 99.9% error, or n/a
+    awk -v s="$(jmh_value jmh-sign "SignBenchmark.$1" "" score)" -v e="$(jmh_value jmh-sign "SignBenchmark.$1" "" error)" \
+        'BEGIN { print s == "" ? "n/a" : (e == "NaN" || e == "") ? sprintf("%.1f", s) : sprintf("%.1f ± %.1f", s, e) }'
+}
+sign_detail() { # $1 label, $2 C op name, $3 method suffix
     awk -v l="$1" -v cb="$(c_run_median "$2" "$WORK/sign-c-before.txt")" -v ca="$(c_run_median "$2" "$WORK/sign-c-after.txt")" \
-        -v pe="$(sign_error "$3")" -v se="$(sign_error "$4")" -v ue="$(sign_error "$5")" 'BEGIN {
-        printf "   %s: C before %.1f, after %.1f us/op; JMH 99.9%% error: pool ± %s, session ± %s, SunPKCS11 ± %s us/op\n",
-               l, cb / 1000, ca / 1000, pe, se, ue
+        -v pe="$(sign_error "p11jPool$3")" -v se="$(sign_error "p11jSession$3")" -v ue="$(sign_error "sunPkcs11$3")" \
+        -v je="$(sign_error "p11jProvider$3")" 'BEGIN {
+        printf "   %s: C before %.1f, after %.1f us/op; JMH score ± 99.9%% error: pool %s, session %s, SunPKCS11 %s, P11J %s us/op\n",
+               l, cb / 1000, ca / 1000, pe, se, ue, je
     }'
 }
 
 echo
-echo "== signing on SoftHSM2 ($MODULE), us/op$([ "$SMOKE" = 1 ] && echo ' -- SMOKE RUN: these numbers mean nothing')"
-echo "   C: median of the ${C_SIGN_ARGS[2]} repetitions of ${C_SIGN_ARGS[0]} (RSA) / ${C_SIGN_ARGS[1]} (ECDSA) C_SignInit + C_Sign before JMH and after it."
-echo "   Java: JMH avgt score (${JMH_OPTS[*]}); pool = SessionPool.execute, sess. = one logged-in Session, Sun = SunPKCS11."
+echo "== 2. signing on SoftHSM2 ($MODULE), us/op$SMOKE_NOTE"
+echo "   C: median of the ${C_SIGN_ARGS[2]} repetitions of ${C_SIGN_ARGS[0]} (RSA, PSS) / ${C_SIGN_ARGS[1]} (ECDSA) C_SignInit + C_Sign, before JMH and after it."
+echo "   Java: median of the JMH avgt iterations (${SIGN_JMH[*]}); pool = wrapper SessionPool.execute, sess. = wrapper on one logged-in Session,"
+echo "   Sun = SunPKCS11, P11J = the P11J provider (Signature by the JCA; n/a: P11J has no such Signature yet)."
 echo "   x/y: throughput of x over throughput of y (y's us/op / x's us/op): above 1.00, x signs faster."
-echo "   B/op: bytes allocated on the Java heap per signature (-prof gc gc.alloc.rate.norm; native memory not counted)."
 echo
-printf '| %-24s | %7s | %7s | %7s | %7s | %5s | %5s | %5s | %5s | %5s | %6s | %6s | %6s |
-' \
-    "op (1 KiB message)" "C" "pool" "sess." "Sun" "p/Sun" "s/Sun" "p/C" "s/C" "Sun/C" "B pool" "B sess" "B Sun"
-printf '|%s|---------|---------|---------|---------|-------|-------|-------|-------|-------|--------|--------|--------|\n' "$(printf -- '-%.0s' {1..26})"
-sign_row "RSA-2048 SHA256_RSA_PKCS" "$C_SIGN_RSA" p11jPoolRsa2048 p11jSessionRsa2048 sunPkcs11Rsa2048
-sign_row "ECDSA P-256 (SHA-256 J)"  "$C_SIGN_EC"  p11jPoolEcP256 p11jSessionEcP256 sunPkcs11EcP256
+printf '| %-24s | %7s | %7s | %7s | %7s | %7s | %8s | %6s | %5s | %8s | %5s | %5s |\n' \
+    "op (1 KiB message)" "C" "pool" "sess." "Sun" "P11J" "P11J/Sun" "P11J/C" "Sun/C" "pool/Sun" "p/C" "s/C"
+printf '|%s|---------|---------|---------|---------|---------|----------|--------|-------|----------|-------|-------|\n' "$(printf -- '-%.0s' {1..26})"
+sign_row "RSA-2048 SHA256_RSA_PKCS" "$C_SIGN_RSA" Rsa2048
+sign_row "ECDSA P-256 (SHA-256 J)"  "$C_SIGN_EC"  EcP256
+sign_row "RSASSA-PSS SHA-256"       "$C_SIGN_PSS" Pss
 echo
-sign_detail "RSA-2048" "$C_SIGN_RSA" p11jPoolRsa2048 p11jSessionRsa2048 sunPkcs11Rsa2048
-sign_detail "ECDSA P-256" "$C_SIGN_EC" p11jPoolEcP256 p11jSessionEcP256 sunPkcs11EcP256
+echo "   bytes allocated on the Java heap per signature (-prof gc gc.alloc.rate.norm; native memory not counted):"
+echo
+printf '| %-24s | %7s | %7s | %7s | %7s |\n' "op" "B pool" "B sess." "B Sun" "B P11J"
+printf '|%s|---------|---------|---------|---------|\n' "$(printf -- '-%.0s' {1..26})"
+alloc_row "RSA-2048 SHA256_RSA_PKCS" Rsa2048
+alloc_row "ECDSA P-256 (SHA-256 J)"  EcP256
+alloc_row "RSASSA-PSS SHA-256"       Pss
+echo
+sign_detail "RSA-2048" "$C_SIGN_RSA" Rsa2048
+sign_detail "ECDSA P-256" "$C_SIGN_EC" EcP256
+sign_detail "RSASSA-PSS" "$C_SIGN_PSS" Pss
 echo "   (ECDSA: Java hashes the 1 KiB message with SHA-256 and the token signs the digest with CKM_ECDSA; the C loop"
-echo "   signs a fixed 32-byte digest, so C/Java includes Java's SHA-256 of 1 KiB. Provider targets: p/Sun >= 1.00,"
-echo "   p/C >= 0.95, B pool <= 1024.)"
+echo "   signs a fixed 32-byte digest, so C/Java includes Java's SHA-256 of 1 KiB. PSS: C and the wrapper use"
+echo "   CKM_SHA256_RSA_PKCS_PSS; Sun and P11J are the JCA's RSASSA-PSS, each picking its mechanism."
+echo "   Targets for P11J: P11J/Sun >= 1.00, P11J/C >= 0.95, B P11J <= 1024.)"
+
+# ---- 3. summary: KeyStore --------------------------------------------------------------------------
+
+C_KS_LAZY="KeyStoreLoad(lazy,$KS_OBJECTS)"
+C_KS_EAGER="KeyStoreLoad(eager,$KS_OBJECTS)"
+KS_BENCH=KeyStoreLoadBenchmark.loadAliasesGetKey
+jmh_score jmh-ks "$KS_BENCH" sun >/dev/null
+[ "$KS_IMPLS" = sun ] || jmh_score jmh-ks "$KS_BENCH" p11j >/dev/null
+KS_LAZY_US=$(awk -v n="$(c_median "$C_KS_LAZY" "$WORK/ks-c-before.txt" "$WORK/ks-c-after.txt")" 'BEGIN { print n / 1000 }')
+KS_EAGER_US=$(awk -v n="$(c_median "$C_KS_EAGER" "$WORK/ks-c-before.txt" "$WORK/ks-c-after.txt")" 'BEGIN { print n / 1000 }')
+KS_SUN_US=$(iter_median jmh-ks "$KS_BENCH" sun); [ -n "$KS_SUN_US" ] || die "no JMH iterations of $KS_BENCH (sun)"
+KS_P11J_US=n/a
+[ "$KS_IMPLS" = sun ] || KS_P11J_US=$(iter_median jmh-ks "$KS_BENCH" p11j)
+[ -n "$KS_P11J_US" ] || die "no JMH iterations of $KS_BENCH (p11j)"
+score_error() { # $1 csv name, $2 benchmark, $3 impl: "score +- error" (99.9%; $4 decimals, default none), or nothing
+    awk -v s="$(jmh_value "$1" "$2" "$3" score)" -v e="$(jmh_value "$1" "$2" "$3" error)" -v d="${4:-0}" 'BEGIN {
+        if (s == "") exit; f = "%." d "f"; printf (e == "" || e == "NaN") ? f "\n" : f " +- " f "\n", s, e }'
+}
+ks_row() { # $1 label, $2 us per load, $3 JMH score ± error, $4 counters, $5 B/op
+    local calls attrs finds
+    calls=$(counter "$4" C_GetAttributeValue); attrs=$(counter "$4" attributes); finds=$(counter "$4" C_FindObjects)
+    awk -v l="$1" -v t="$2" -v e="${3:--}" -v sun="$(ratio "$2" "$KS_SUN_US")" -v lazy="$(ratio "$2" "$KS_LAZY_US")" \
+        -v eager="$(ratio "$2" "$KS_EAGER_US")" -v calls="$calls" -v attrs="$attrs" -v finds="$finds" -v b="$5" 'BEGIN {
+        ts = t == "n/a" ? "n/a" : sprintf("%.0f", t)
+        printf "| %-20s | %7s | %16s | %6s | %7s | %8s | %10s | %10s | %8s | %9s |\n", l, ts, e, sun, lazy, eager, calls, attrs, finds, b
+    }'
+}
+ks_count() { # $1 impl: the COUNT of its second load in a JVM (the steady state the benchmark measures)
+    count_line "KeyStoreLoad($1,$KS_OBJECTS)" "$WORK/jmh-ks.log"
+}
+ks_first() { # $1 impl: a note when its first load in a JVM made other calls than the second
+    local steady first
+    steady=$(ks_count "$1")
+    first=$(count_line "KeyStoreLoad($1,$KS_OBJECTS),first" "$WORK/jmh-ks.log")
+    if [ -n "$first" ] && [ "$first" != "$steady" ]; then
+        echo "   $1's first load in a JVM: $first"
+    fi
+}
+echo
+echo "== 3. KeyStore load + aliases() + one getKey, $KS_OBJECTS objects ($((KS_OBJECTS / 4)) EC key pairs with certificates, $((KS_OBJECTS / 4)) CA certificates), us per load$SMOKE_NOTE"
+echo "   C lazy: find all + class/id/label of each (+ key type and EC params of the key); C eager: + CKA_VALUE of every"
+echo "   certificate; median of ${C_KS_ARGS[2]} repetitions before and after JMH. Java: median of the JMH avgt iterations"
+echo "   (${KS_JMH[*]}; and the JMH score ± 99.9% error), a fresh KeyStore per load."
+echo "   x/y: throughput of the row over y (y's time / the row's). Calls: token calls of one load (the counting module;"
+echo "   for Java the second load in a JVM). B/op: Java heap allocated per load."
+echo
+printf '| %-20s | %7s | %16s | %6s | %7s | %8s | %10s | %10s | %8s | %9s |\n' \
+    "path" "us/load" "score +- error" "x/Sun" "x/Clazy" "x/Ceager" "GetAttrVal" "attributes" "FindObjs" "B/op"
+printf '|%s|---------|------------------|--------|---------|----------|------------|------------|----------|-----------|\n' "$(printf -- '-%.0s' {1..22})"
+ks_row "C lazy (minimal)" "$KS_LAZY_US" "" "$(grep -ho "COUNT $C_KS_LAZY .*" "$WORK/ks-c-before.txt" | head -1)" "-"
+ks_row "C eager (all certs)" "$KS_EAGER_US" "" "$(grep -ho "COUNT $C_KS_EAGER .*" "$WORK/ks-c-before.txt" | head -1)" "-"
+ks_row "SunPKCS11 PKCS11" "$KS_SUN_US" "$(score_error jmh-ks "$KS_BENCH" sun)" "$(ks_count sun)" "$(jmh_alloc jmh-ks "$KS_BENCH" sun)"
+if [ "$KS_P11J_US" = n/a ]; then
+    echo "| P11J PKCS11-URI      | n/a: P11J has no KeyStore PKCS11-URI yet |"
+else
+    ks_row "P11J PKCS11-URI" "$KS_P11J_US" "$(score_error jmh-ks "$KS_BENCH" p11j)" "$(ks_count p11j)" "$(jmh_alloc jmh-ks "$KS_BENCH" p11j)"
+fi
+echo
+awk -v lb="$(c_run_median "$C_KS_LAZY" "$WORK/ks-c-before.txt")" -v la="$(c_run_median "$C_KS_LAZY" "$WORK/ks-c-after.txt")" \
+    -v eb="$(c_run_median "$C_KS_EAGER" "$WORK/ks-c-before.txt")" -v ea="$(c_run_median "$C_KS_EAGER" "$WORK/ks-c-after.txt")" \
+    'BEGIN { printf "   C before/after JMH: lazy %.0f / %.0f us, eager %.0f / %.0f us per load.\n", lb / 1000, la / 1000, eb / 1000, ea / 1000 }'
+
+for i in ${KS_IMPLS//,/ }; do ks_first "$i"; done
+echo "   (Target for P11J: x/Sun >= 3.00 -- about what the eager C program does.)"
+
+# ---- 4. summary: key generation --------------------------------------------------------------------
+
+C_KG="C_GenerateKeyPair(EC-P256,session)+EC_POINT"
+C_KG_LIFE="C_GenerateKeyPair(EC-P256,session)+EC_POINT+2xC_DestroyObject"
+KG_BENCH=KeyGenBenchmark.generateEcP256
+jmh_score jmh-kg "$KG_BENCH" sun >/dev/null
+[ "$KG_IMPLS" = sun ] || jmh_score jmh-kg "$KG_BENCH" p11j >/dev/null
+KG_C_US=$(awk -v n="$(c_median "$C_KG" "$WORK/kg-c-before.txt" "$WORK/kg-c-after.txt")" 'BEGIN { print n / 1000 }')
+KG_LIFE_US=$(awk -v n="$(c_median "$C_KG_LIFE" "$WORK/kg-c-before.txt" "$WORK/kg-c-after.txt")" 'BEGIN { print n / 1000 }')
+KG_SUN_US=$(iter_median jmh-kg "$KG_BENCH" sun); [ -n "$KG_SUN_US" ] || die "no JMH iterations of $KG_BENCH (sun)"
+kg_row() { # $1 label, $2 us/op, $3 JMH score ± error, $4 counters, $5 B/op
+    awk -v l="$1" -v t="$2" -v e="${3:--}" -v sun="$(ratio "$2" "$KG_SUN_US")" -v c="$(ratio "$2" "$KG_C_US")" \
+        -v calls="$(counter "$4" C_GetAttributeValue)" -v attrs="$(counter "$4" attributes)" -v b="$5" 'BEGIN {
+        ts = t == "n/a" ? "n/a" : sprintf("%.1f", t)
+        printf "| %-32s | %6s | %15s | %6s | %5s | %10s | %10s | %7s |\n", l, ts, e, sun, c, calls, attrs, b
+    }'
+}
+echo
+echo "== 4. EC P-256 key pair generation, session objects, us/op$SMOKE_NOTE"
+echo "   C: C_GenerateKeyPair + CKA_EC_POINT (P11J's templates), keys destroyed after the clock stops; lifecycle: with the"
+echo "   two C_DestroyObject timed. Median of ${C_KG_ARGS[1]} repetitions of ${C_KG_ARGS[0]}, before and after JMH."
+echo "   Java: generateKeyPair() + getPublic().getEncoded(), median of the JMH avgt iterations (${KG_JMH[*]}; and the"
+echo "   JMH score ± 99.9% error); x/y as above, C = C generate."
+echo "   GetAttrVal/attributes: token calls of one operation (the counting module); B/op: Java heap per key pair."
+echo
+printf '| %-32s | %6s | %15s | %6s | %5s | %10s | %10s | %7s |\n' "path" "us/op" "score +- error" "x/Sun" "x/C" "GetAttrVal" "attributes" "B/op"
+printf '|%s|--------|-----------------|--------|-------|------------|------------|---------|\n' "$(printf -- '-%.0s' {1..34})"
+kg_row "C generate (+EC_POINT)" "$KG_C_US" "" "C_GetAttributeValue=1 attributes=1" "-"
+kg_row "C lifecycle (+2 C_DestroyObject)" "$KG_LIFE_US" "" "C_GetAttributeValue=1 attributes=1" "-"
+kg_row "SunPKCS11 KeyPairGenerator EC" "$KG_SUN_US" "$(score_error jmh-kg "$KG_BENCH" sun 1)" \
+    "$(count_line "KeyGen(sun)" "$WORK/jmh-kg.log")" "$(jmh_alloc jmh-kg "$KG_BENCH" sun)"
+if [ "$KG_IMPLS" = sun ]; then
+    echo "| P11J KeyPairGenerator EC         | n/a: P11J has no KeyPairGenerator EC |"
+else
+    kg_row "P11J KeyPairGenerator EC" "$(iter_median jmh-kg "$KG_BENCH" p11j)" "$(score_error jmh-kg "$KG_BENCH" p11j 1)" \
+        "$(count_line "KeyGen(p11j)" "$WORK/jmh-kg.log")" "$(jmh_alloc jmh-kg "$KG_BENCH" p11j)"
+fi
+echo
+awk -v b="$(c_run_median "$C_KG" "$WORK/kg-c-before.txt")" -v a="$(c_run_median "$C_KG" "$WORK/kg-c-after.txt")" \
+    -v lb="$(c_run_median "$C_KG_LIFE" "$WORK/kg-c-before.txt")" -v la="$(c_run_median "$C_KG_LIFE" "$WORK/kg-c-after.txt")" \
+    'BEGIN { printf "   C before/after JMH: generate %.1f / %.1f us, lifecycle %.1f / %.1f us.\n", b / 1000, a / 1000, lb / 1000, la / 1000 }'
+
+echo "   (Target for P11J: x/Sun >= 1.50.)"
 awk -v s="$START" -v e="$(date +%s.%N)" 'BEGIN { printf "bench.sh: done in %.1f s\n", e - s }'

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.bench;
 
+import io.p11j.provider.P11jKeyGenParameterSpec;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.testing.SoftHsm;
 import io.p11j.testing.SoftHsmExtension;
@@ -32,6 +33,9 @@ import java.math.BigInteger;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.PublicKey;
@@ -39,31 +43,42 @@ import java.security.Security;
 import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.AlgorithmParameterSpec;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.MGF1ParameterSpec;
+import java.security.spec.PSSParameterSpec;
+import java.security.spec.RSAKeyGenParameterSpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static io.p11j.sys.Pkcs11Constants.CKC_X_509;
+import static io.p11j.sys.Pkcs11Constants.CKG_MGF1_SHA256;
 import static io.p11j.sys.Pkcs11Constants.CKK_EC;
 import static io.p11j.sys.Pkcs11Constants.CKK_RSA;
 import static io.p11j.sys.Pkcs11Constants.CKM_ECDSA;
 import static io.p11j.sys.Pkcs11Constants.CKM_ECDSA_SHA256;
 import static io.p11j.sys.Pkcs11Constants.CKM_EC_KEY_PAIR_GEN;
 import static io.p11j.sys.Pkcs11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN;
+import static io.p11j.sys.Pkcs11Constants.CKM_SHA256;
 import static io.p11j.sys.Pkcs11Constants.CKM_SHA256_RSA_PKCS;
+import static io.p11j.sys.Pkcs11Constants.CKM_SHA256_RSA_PKCS_PSS;
 import static io.p11j.sys.Pkcs11Constants.CKO_CERTIFICATE;
 import static io.p11j.sys.Pkcs11Constants.CKO_PRIVATE_KEY;
 import static io.p11j.sys.Pkcs11Constants.CKO_PUBLIC_KEY;
 
 /**
- * Signing on SoftHSM2 three ways, with the same token key pair in the same JVM: through the wrapper
+ * Signing on SoftHSM2 four ways, with the same token key pair in the same JVM: through the wrapper
  * from a {@link SessionPool} ({@code p11jPool*}: borrow, sign, give back, as a JCA provider built on
  * the wrapper would), through the wrapper on one logged-in {@link Session} ({@code p11jSession*}: the
- * wrapper's sign path alone), and through the JDK's SunPKCS11 provider ({@code sunPkcs11*}), which
- * is the bar the p11j provider has to clear. {@code src/jmh/c/sign_loop.c} is the same signing in C;
+ * wrapper's sign path alone), through the JDK's SunPKCS11 provider ({@code sunPkcs11*}), which is
+ * the bar the p11j provider has to clear, and through that provider, P11J, by the JCA
+ * ({@code p11jProvider*}: {@link P11jSigner}; left out by scripts/bench.sh while P11J does not offer
+ * the algorithm). {@code src/jmh/c/sign_loop.c} is the same signing in C;
  * {@code scripts/bench.sh} runs it before and after this benchmark and prints the comparison, with
  * the allocation per signature ({@code -prof gc}, {@code gc.alloc.rate.norm}).
  *
@@ -81,6 +96,14 @@ import static io.p11j.sys.Pkcs11Constants.CKO_PUBLIC_KEY;
  *       ({@code SHA256withECDSA}): the same software SHA-256, {@code C_SignInit} + {@code C_Sign}
  *       with {@code CKM_ECDSA}, and the DER encoding of the signature. C: {@code CKM_ECDSA} over a
  *       fixed 32-byte "digest" (C has no hash without a library; the token's work is the same).</li>
+ *   <li><b>RSASSA-PSS</b> with the RSA-2048 key, SHA-256, MGF1-SHA-256, a 32-byte salt
+ *       ({@link #PSS_SHA256}): p11j and C: {@code C_SignInit(CKM_SHA256_RSA_PKCS_PSS)} + {@code C_Sign}
+ *       (the token hashes). SunPKCS11 and P11J: the JCA's {@code RSASSA-PSS} with those parameters,
+ *       each provider choosing its mechanism (JDK 17's SunPKCS11 hashes in Java and signs with
+ *       {@code CKM_RSA_PKCS_PSS}).</li>
+ *   <li><b>P11J</b> ({@code p11jProvider*}): {@code SHA256withRSA}, {@code SHA256withECDSA},
+ *       {@code RSASSA-PSS} from P11J, one {@code Signature} initialized once, {@code update} +
+ *       {@code sign} per operation, exactly as the SunPKCS11 paths.</li>
  * </ul>
  * The mechanisms are constants ({@link Mechanism} is immutable), as a provider would keep them.
  *
@@ -112,6 +135,11 @@ public class SignBenchmark {
 
     static final Mechanism SHA256_RSA_PKCS = Mechanism.of(CKM_SHA256_RSA_PKCS);
     static final Mechanism ECDSA = Mechanism.of(CKM_ECDSA);
+    /** RSASSA-PSS: SHA-256, MGF1 with SHA-256, a 32-byte salt; the token hashes. */
+    static final Mechanism SHA256_RSA_PKCS_PSS = Mechanism.rsaPss(CKM_SHA256_RSA_PKCS_PSS, CKM_SHA256, CKG_MGF1_SHA256, 32);
+    /** The same parameters for the JCA's {@code RSASSA-PSS}. */
+    static final PSSParameterSpec PSS_SHA256 = new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32,
+            PSSParameterSpec.TRAILER_FIELD_BC);
 
     // ---------------------------------------------------------------- the JVM's token
 
@@ -122,6 +150,15 @@ public class SignBenchmark {
         final SessionPool pool;
         final Session session;
         final Provider sunPkcs11;
+        private Provider p11j;
+
+        /** P11J configured for the token by its URI (pin-source file), on first use. */
+        synchronized Provider p11j() {
+            if (p11j == null) {
+                p11j = BenchProviders.p11j(testToken);
+            }
+            return p11j;
+        }
 
         private Shared() throws Exception {
             testToken = SoftHsmExtension.createToken(TOKEN_LABEL);
@@ -160,6 +197,7 @@ public class SignBenchmark {
         long handle;
         PublicKey publicKey;
         Signature sunSignature;
+        PrivateKey sunKey;
         byte[] message;
 
         abstract String label();
@@ -217,12 +255,22 @@ public class SignBenchmark {
             }
             sunSignature = Signature.getInstance(jcaAlgorithm(), sh.sunPkcs11);
             sunSignature.initSign(key);
+            sunKey = key;
         }
 
         /** Checks a signature of {@link #message} by one of the paths with the JDK's verifier. */
         void check(String path, String algorithm, byte[] signature) throws Exception {
+            check(path, algorithm, null, publicKey, signature);
+        }
+
+        /** Checks a signature of {@link #message} with the JDK's verifier, {@code params} and {@code key}. */
+        void check(String path, String algorithm, AlgorithmParameterSpec params, PublicKey key, byte[] signature)
+                throws Exception {
             Signature v = Signature.getInstance(algorithm);
-            v.initVerify(publicKey);
+            if (params != null) {
+                v.setParameter(params);
+            }
+            v.initVerify(key);
             v.update(message);
             if (!v.verify(signature)) {
                 throw new IllegalStateException(path + ": the " + algorithm + " signature does not verify");
@@ -233,6 +281,9 @@ public class SignBenchmark {
     /** The RSA-2048 key pair ({@code CKM_RSA_PKCS_KEY_PAIR_GEN}, e = 65537). */
     @State(Scope.Benchmark)
     public static class Rsa extends KeyState {
+        /** SunPKCS11 {@code RSASSA-PSS} with {@link #PSS_SHA256}, initialized with the same key. */
+        Signature sunPss;
+
         @Override String label() { return RSA_LABEL; }
         @Override byte[] id() { return RSA_ID.clone(); }
         @Override String jcaAlgorithm() { return "SHA256withRSA"; }
@@ -270,6 +321,15 @@ public class SignBenchmark {
             check("p11jSessionRsa2048", "SHA256withRSA", session.sign(SHA256_RSA_PKCS, handle, message));
             sunSignature.update(message);
             check("sunPkcs11Rsa2048", "SHA256withRSA", sunSignature.sign());
+
+            sunPss = Signature.getInstance("RSASSA-PSS", shared().sunPkcs11);
+            sunPss.setParameter(PSS_SHA256);
+            sunPss.initSign(sunKey);
+            check("p11jPoolPss", "RSASSA-PSS", PSS_SHA256, publicKey,
+                    pool.execute(s -> s.sign(SHA256_RSA_PKCS_PSS, ref.handle(s), message)));
+            check("p11jSessionPss", "RSASSA-PSS", PSS_SHA256, publicKey, session.sign(SHA256_RSA_PKCS_PSS, handle, message));
+            sunPss.update(message);
+            check("sunPkcs11Pss", "RSASSA-PSS", PSS_SHA256, publicKey, sunPss.sign());
         }
     }
 
@@ -367,5 +427,133 @@ public class SignBenchmark {
     public byte[] sunPkcs11EcP256(Ec k) throws Exception {
         k.sunSignature.update(k.message);
         return k.sunSignature.sign();
+    }
+
+    // ---------------------------------------------------------------- RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32), RSA-2048, 1 KiB
+
+    /** Borrow a pooled session, {@code C_SignInit(CKM_SHA256_RSA_PKCS_PSS)} + {@code C_Sign}, give it back. */
+    @Benchmark
+    public byte[] p11jPoolPss(Rsa k) throws Pkcs11Exception {
+        return k.pool.execute(s -> s.sign(SHA256_RSA_PKCS_PSS, k.ref.handle(s), k.message));
+    }
+
+    /** {@code C_SignInit(CKM_SHA256_RSA_PKCS_PSS)} + {@code C_Sign} on one logged-in session. */
+    @Benchmark
+    public byte[] p11jSessionPss(Rsa k) throws Pkcs11Exception {
+        return k.session.sign(SHA256_RSA_PKCS_PSS, k.handle, k.message);
+    }
+
+    /** SunPKCS11 {@code RSASSA-PSS} ({@link #PSS_SHA256}): {@code update} + {@code sign}. */
+    @Benchmark
+    public byte[] sunPkcs11Pss(Rsa k) throws Exception {
+        k.sunPss.update(k.message);
+        return k.sunPss.sign();
+    }
+
+    // ---------------------------------------------------------------- the P11J provider, through the JCA
+
+    /**
+     * P11J's {@code Signature} for one algorithm, initialized once, as {@code sunPkcs11*} is: the
+     * provider is configured for the token by its URI ({@code pin-source} file). The key is the same
+     * token key the other paths use, from P11J's {@code PKCS11-URI} KeyStore by its label; while P11J
+     * has no KeyStore, a key pair P11J's {@code KeyPairGenerator} makes as token objects
+     * ({@code <label>-p11j}). Until P11J offers the algorithm the setup stops with a
+     * {@code P11J-UNAVAILABLE} message (scripts/bench.sh does not run these then).
+     */
+    abstract static class P11jSigner {
+        Signature signature;
+        PublicKey publicKey;
+
+        void setUp(KeyState k, String algorithm, AlgorithmParameterSpec params, AlgorithmParameterSpec keyGen)
+                throws Exception {
+            Provider p11j = shared().p11j();
+            signature = BenchProviders.requireP11j("Signature " + algorithm, () -> Signature.getInstance(algorithm, p11j));
+            PrivateKey key = keyStoreKey(p11j, k.label());
+            publicKey = k.publicKey;
+            String source = "from P11J's PKCS11-URI KeyStore";
+            if (key == null) {
+                KeyPairGenerator kpg = KeyPairGenerator.getInstance(keyGen instanceof RSAKeyGenParameterSpec ? "RSA" : "EC", p11j);
+                kpg.initialize(P11jKeyGenParameterSpec.builder(keyGen).label(k.label() + "-p11j").tokenObject(true).build());
+                KeyPair kp = kpg.generateKeyPair();
+                key = kp.getPrivate();
+                publicKey = kp.getPublic();
+                source = "generated by P11J as token objects (P11J has no PKCS11-URI KeyStore yet)";
+            }
+            if (params != null) {
+                signature.setParameter(params);
+            }
+            signature.initSign(key);
+            signature.update(k.message);
+            k.check("p11jProvider " + algorithm, algorithm, params, publicKey, signature.sign());
+            System.out.println("SignBenchmark: P11J " + algorithm + " (" + signature.getProvider().getName() + "), key " + source);
+        }
+
+        /** The private key labelled {@code label} through P11J's KeyStore, or null while P11J has none. */
+        private static PrivateKey keyStoreKey(Provider p11j, String label) throws Exception {
+            KeyStore ks;
+            try {
+                ks = BenchProviders.requireP11j("KeyStore PKCS11-URI", () -> KeyStore.getInstance("PKCS11-URI", p11j));
+            } catch (BenchProviders.P11jUnavailableException e) {
+                return null;
+            }
+            ks.load(null, KeyStoreLoadBenchmark.P11J_LOAD);
+            String alias = BenchProviders.keyAlias(ks, label);
+            PrivateKey key = (PrivateKey) ks.getKey(alias, null);
+            if (key == null) {
+                throw new IllegalStateException("P11J's KeyStore gives no key for " + alias + "; aliases: "
+                        + Collections.list(ks.aliases()));
+            }
+            return key;
+        }
+
+        byte[] sign(byte[] message) throws GeneralSecurityException {
+            signature.update(message);
+            return signature.sign();
+        }
+    }
+
+    /** P11J {@code SHA256withRSA}. */
+    @State(Scope.Benchmark)
+    public static class P11jRsa extends P11jSigner {
+        @Setup(Level.Trial)
+        public void setUpTrial(Rsa k) throws Exception {
+            setUp(k, "SHA256withRSA", null, new RSAKeyGenParameterSpec(2048, RSAKeyGenParameterSpec.F4));
+        }
+    }
+
+    /** P11J {@code SHA256withECDSA}. */
+    @State(Scope.Benchmark)
+    public static class P11jEc extends P11jSigner {
+        @Setup(Level.Trial)
+        public void setUpTrial(Ec k) throws Exception {
+            setUp(k, "SHA256withECDSA", null, new ECGenParameterSpec("secp256r1"));
+        }
+    }
+
+    /** P11J {@code RSASSA-PSS} with {@link #PSS_SHA256}. */
+    @State(Scope.Benchmark)
+    public static class P11jPss extends P11jSigner {
+        @Setup(Level.Trial)
+        public void setUpTrial(Rsa k) throws Exception {
+            setUp(k, "RSASSA-PSS", PSS_SHA256, new RSAKeyGenParameterSpec(2048, RSAKeyGenParameterSpec.F4));
+        }
+    }
+
+    /** P11J {@code SHA256withRSA}: {@code update} + {@code sign} on an initialized {@code Signature}. */
+    @Benchmark
+    public byte[] p11jProviderRsa2048(Rsa k, P11jRsa p) throws GeneralSecurityException {
+        return p.sign(k.message);
+    }
+
+    /** P11J {@code SHA256withECDSA}: {@code update} + {@code sign} on an initialized {@code Signature}. */
+    @Benchmark
+    public byte[] p11jProviderEcP256(Ec k, P11jEc p) throws GeneralSecurityException {
+        return p.sign(k.message);
+    }
+
+    /** P11J {@code RSASSA-PSS}: {@code update} + {@code sign} on an initialized {@code Signature}. */
+    @Benchmark
+    public byte[] p11jProviderPss(Rsa k, P11jPss p) throws GeneralSecurityException {
+        return p.sign(k.message);
     }
 }
