@@ -71,6 +71,21 @@ public final class Keys {
         return new P11PrivateKey(context, ref, a, Pkcs11Constants.keyTypeName(type).replaceFirst("^CKK_", ""));
     }
 
+    /** An EC private key whose curve the caller knows (it just generated the key): no parameter decoding. */
+    public static P11EcPrivateKey ecPrivateKey(TokenContext context, ObjectRef ref, KeyAttributes a, ECParameterSpec params) {
+        return new P11EcPrivateKey(context, ref, a, params);
+    }
+
+    /** An EC public key whose curve the caller knows; {@code ecPoint} is the {@code CKA_EC_POINT} value. */
+    public static P11EcPublicKey ecPublicKey(TokenContext context, ObjectRef ref, KeyAttributes a, ECParameterSpec params,
+                                             byte[] ecPoint) throws InvalidKeyException {
+        try {
+            return new P11EcPublicKey(context, ref, a, params, EcPoints.decodeCkaEcPoint(ecPoint, params));
+        } catch (GeneralSecurityException e) {
+            throw new InvalidKeyException("unreadable public key " + ref + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The public key {@code handle}, as an ordinary Java public key that also knows its token object. */
     public static P11PublicKey loadPublic(TokenContext context, Session session, long handle)
             throws Pkcs11Exception, InvalidKeyException {

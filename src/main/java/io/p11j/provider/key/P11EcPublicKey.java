@@ -17,7 +17,7 @@ public final class P11EcPublicKey extends P11PublicKey implements ECPublicKey {
     private final transient ECPoint w;
 
     P11EcPublicKey(TokenContext context, ObjectRef ref, KeyAttributes attributes, ECParameterSpec params, ECPoint w) {
-        super(context, ref, attributes, KeyEncodings.ec(params, w));
+        super(context, ref, attributes);
         this.params = params;
         this.w = w;
     }
@@ -35,5 +35,10 @@ public final class P11EcPublicKey extends P11PublicKey implements ECPublicKey {
     @Override
     public ECParameterSpec getParams() {
         return params;
+    }
+
+    @Override
+    byte[] encode() {
+        return KeyEncodings.ec(params, w);
     }
 }

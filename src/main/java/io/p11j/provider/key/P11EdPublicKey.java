@@ -16,10 +16,12 @@ public final class P11EdPublicKey extends P11PublicKey implements EdECPublicKey 
 
     private final transient NamedParameterSpec params;
     private final transient EdECPoint point;
+    private final transient byte[] raw;
 
     P11EdPublicKey(TokenContext context, ObjectRef ref, KeyAttributes attributes, NamedParameterSpec params, byte[] raw) {
-        super(context, ref, attributes, KeyEncodings.edwards(params.getName(), raw));
+        super(context, ref, attributes);
         this.params = params;
+        this.raw = raw.clone();
         this.point = decode(raw);
     }
 
@@ -48,5 +50,10 @@ public final class P11EdPublicKey extends P11PublicKey implements EdECPublicKey 
     @Override
     public EdECPoint getPoint() {
         return point;
+    }
+
+    @Override
+    byte[] encode() {
+        return KeyEncodings.edwards(params.getName(), raw);
     }
 }

@@ -23,13 +23,24 @@ public abstract class P11PublicKey implements PublicKey, P11jKey {
     private final transient TokenContext context;
     private final transient ObjectRef ref;
     private final transient KeyAttributes attributes;
-    private final byte[] encoded;
+    private transient volatile byte[] encoded;
 
-    P11PublicKey(TokenContext context, ObjectRef ref, KeyAttributes attributes, byte[] encoded) {
+    P11PublicKey(TokenContext context, ObjectRef ref, KeyAttributes attributes) {
         this.context = context;
         this.ref = ref;
         this.attributes = attributes;
-        this.encoded = encoded;
+    }
+
+    /** The X.509 encoding, built on first use: JSSE's ephemeral keys, for one, never need it. */
+    abstract byte[] encode();
+
+    private byte[] encoded() {
+        byte[] e = encoded;
+        if (e == null) {
+            e = encode();
+            encoded = e;
+        }
+        return e;
     }
 
     public TokenContext context() {
@@ -78,23 +89,23 @@ public abstract class P11PublicKey implements PublicKey, P11jKey {
 
     @Override
     public byte[] getEncoded() {
-        return encoded.clone();
+        return encoded().clone();
     }
 
     /** Equal to any public key with the same X.509 encoding, as the JDK's own keys are. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof PublicKey k && "X.509".equals(k.getFormat()) && Arrays.equals(encoded, k.getEncoded());
+        return o instanceof PublicKey k && "X.509".equals(k.getFormat()) && Arrays.equals(encoded(), k.getEncoded());
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(encoded);
+        return Arrays.hashCode(encoded());
     }
 
     /** Software keys are written in the JDK's way; ours also name their token object. */
     protected final Object writeReplace() {
-        return new java.security.KeyRep(java.security.KeyRep.Type.PUBLIC, getAlgorithm(), "X.509", encoded);
+        return new java.security.KeyRep(java.security.KeyRep.Type.PUBLIC, getAlgorithm(), "X.509", encoded());
     }
 
     @Override

@@ -16,7 +16,7 @@ public final class P11RsaPublicKey extends P11PublicKey implements RSAPublicKey 
     private final BigInteger publicExponent;
 
     P11RsaPublicKey(TokenContext context, ObjectRef ref, KeyAttributes attributes, BigInteger modulus, BigInteger exponent) {
-        super(context, ref, attributes, KeyEncodings.rsa(modulus, exponent));
+        super(context, ref, attributes);
         this.modulus = modulus;
         this.publicExponent = exponent;
     }
@@ -34,5 +34,10 @@ public final class P11RsaPublicKey extends P11PublicKey implements RSAPublicKey 
     @Override
     public BigInteger getPublicExponent() {
         return publicExponent;
+    }
+
+    @Override
+    byte[] encode() {
+        return KeyEncodings.rsa(modulus, publicExponent);
     }
 }

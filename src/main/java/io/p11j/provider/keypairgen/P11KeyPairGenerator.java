@@ -12,7 +12,6 @@ import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.KeyPairHandles;
 import io.p11j.wrapper.MechanismInfo;
 import io.p11j.wrapper.ObjectRef;
-import io.p11j.wrapper.attribute.AttributeValues;
 import io.p11j.wrapper.attribute.Template;
 import io.p11j.wrapper.mechanism.Mechanism;
 
@@ -229,15 +228,29 @@ public final class P11KeyPairGenerator extends KeyPairGeneratorSpi {
             return context.withObjectSession(s -> {
                 KeyPairHandles h = s.generateKeyPair(Mechanism.of(kind.mechanism), pub.build(), priv.build());
                 try {
-                    AttributeValues v = s.getAttributes(h.publicKey(), MODULUS, EC_POINT);
+                    // Only the public value the key type has: asking for both makes the token fail the read and
+                    // the wrapper retry attribute by attribute.
+                    byte[] point = null;
+                    BigInteger modulus = null;
+                    if (kind == Kind.RSA) {
+                        modulus = s.getAttribute(h.publicKey(), MODULUS).orElse(null);
+                    } else {
+                        point = s.getAttribute(h.publicKey(), EC_POINT).orElse(null);
+                    }
                     KeyAttributes pa = new KeyAttributes(CKO_PUBLIC_KEY, keyType, label, keyId, token, false, true, false);
                     KeyAttributes ka = new KeyAttributes(CKO_PRIVATE_KEY, keyType, label, keyId, token, true,
                             options.extractable(), false);
                     ObjectRef pubRef = context.ref(h.publicKey(), CKO_PUBLIC_KEY, keyId, label);
                     ObjectRef privRef = context.ref(h.privateKey(), CKO_PRIVATE_KEY, keyId, label);
-                    P11PublicKey publicKey = Keys.publicKey(context, pubRef, pa, v.get(MODULUS).orElse(null), publicExponent,
-                            params, v.get(EC_POINT).orElse(null));
-                    P11PrivateKey privateKey = Keys.privateKey(context, privRef, ka, v.get(MODULUS).orElse(null), params);
+                    P11PublicKey publicKey;
+                    P11PrivateKey privateKey;
+                    if (kind == Kind.EC) {
+                        publicKey = Keys.ecPublicKey(context, pubRef, pa, ecParams, point);
+                        privateKey = Keys.ecPrivateKey(context, privRef, ka, ecParams);
+                    } else {
+                        publicKey = Keys.publicKey(context, pubRef, pa, modulus, publicExponent, params, point);
+                        privateKey = Keys.privateKey(context, privRef, ka, modulus, params);
+                    }
                     if (!token) {
                         context.destroyWhenUnreachable(privateKey, privRef);
                         context.destroyWhenUnreachable(publicKey, pubRef);
