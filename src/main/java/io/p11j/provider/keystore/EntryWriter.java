@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.keystore;
 
+import io.p11j.provider.key.Keys;
 import io.p11j.provider.key.P11Key;
 import io.p11j.provider.key.P11PrivateKey;
 import io.p11j.provider.key.P11SecretKey;
@@ -13,6 +14,7 @@ import io.p11j.wrapper.attribute.Template;
 import javax.crypto.SecretKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.InvalidKeyException;
 import java.security.KeyStoreException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -85,9 +87,10 @@ final class EntryWriter {
                 requireThisToken(p);
                 byte[] own = p.id();
                 id = !p.isTokenObject() && own != null && own.length > 0 ? own : KeyObjects.randomId();
+                Long pubSource = publicPartner(s, p);
+                checkPartner(s, pubSource, chain[0]);
                 long priv = s.copyObject(p.handle(s), Template.builder().flag(TOKEN, true).label(label).id(id).build());
                 log.created(new TokenObject(priv, CKO_PRIVATE_KEY, id, label));
-                Long pubSource = publicPartner(s, p);
                 long pub = pubSource != null
                         ? s.copyObject(pubSource, Template.builder().flag(TOKEN, true).label(label).id(id)
                                 .date(START_DATE, LocalDate.now()).build())
@@ -210,6 +213,22 @@ final class EntryWriter {
         }
         List<Long> found = s.findAll(Template.builder().objectClass(CKO_PUBLIC_KEY).id(id).flag(TOKEN, p.isTokenObject()).build());
         return found.size() == 1 ? found.get(0) : null; // none: collected with its Java key; the certificate's key is used
+    }
+
+    /** The key's own public key object, where there is one, must be the certificate's key (the curve alone says little). */
+    private void checkPartner(Session s, Long publicKey, X509Certificate leaf) throws Pkcs11Exception, KeyStoreException {
+        if (publicKey == null) {
+            return;
+        }
+        String mine;
+        try {
+            mine = ObjectIndex.fingerprint(Keys.loadPublic(context, s, publicKey));
+        } catch (InvalidKeyException e) {
+            return; // a public key the provider cannot read: nothing to compare
+        }
+        if (mine != null && !mine.equals(ObjectIndex.fingerprint(leaf.getPublicKey()))) {
+            throw new KeyStoreException("the first certificate of the chain is not for this key: its public key is another one");
+        }
     }
 
     /** A key of another token cannot be copied here: its value never leaves its token. */
