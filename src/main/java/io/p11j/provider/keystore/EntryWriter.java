@@ -179,7 +179,8 @@ final class EntryWriter {
         }
         if (e.kind() == Entry.Kind.PRIVATE_KEY) {
             for (long pub : publicKeys(s, e.primary(), idShared)) {
-                s.destroyObject(pub); // public keys are not indexed: nothing to report
+                s.destroyObject(pub);
+                removed.add(pub);
             }
         }
         s.destroyObject(e.primary().handle());

@@ -9,8 +9,8 @@ import static io.p11j.sys.Pkcs11Constants.*;
 
 /**
  * One object as the index knows it: handle, class, {@code CKA_ID} and {@code CKA_LABEL}, read once
- * when the token is enumerated. Only private keys, secret keys and X.509 certificates are indexed;
- * public key objects are looked up when an entry is written or deleted.
+ * when the token is enumerated: private keys, secret keys and X.509 certificates (the entries'
+ * objects), and public keys (which pair keys with certificates, and are deleted with their entry).
  */
 final class TokenObject {
 

@@ -159,7 +159,9 @@ public final class AttributeCodec {
      * Reads {@code types} of {@code object} in one {@code C_GetAttributeValue} where the values fit:
      * fixed-size attributes get their exact size and variable-length ones {@code sizeHint} bytes up
      * front, instead of a length query first. Attributes that did not fit, or that the token refused
-     * or lacks, are read again by {@link #read} (which tells those apart), so the result is the same;
+     * or lacks, are read again by {@link #read} (which tells those apart) — except a single one the
+     * return code already explains ({@code CKR_ATTRIBUTE_TYPE_INVALID}, {@code CKR_ATTRIBUTE_SENSITIVE}),
+     * so that asking every object for an attribute only some have costs nothing more. The result is the same;
      * the call saved matters when reading a few short attributes (labels, ids) of thousands of objects.
      * Array-valued attributes always go through {@link #read}.
      */
@@ -172,6 +174,7 @@ public final class AttributeCodec {
         Map<AttributeType<?>, Object> values = new LinkedHashMap<>();
         Map<AttributeType<?>, AttributeValues.Unavailable> unavailable = new LinkedHashMap<>();
         List<AttributeType<?>> again = new ArrayList<>();
+        long code; // what the call answered, as far as it explains the unavailable attributes
         Abi abi = f.abi();
         try (NativeArena arena = new NativeArena(abi)) {
             int n = types.size();
@@ -193,17 +196,27 @@ public final class AttributeCodec {
             if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL && rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_ATTRIBUTE_TYPE_INVALID) {
                 throw Pkcs11Errors.of(Pkcs11Function.C_GetAttributeValue, rv);
             }
+            code = rv;
             for (int i = 0; i < n; i++) {
                 Pointer entry = array.share(i * ATTR.size());
                 long len = LEN.getULong(entry);
                 // Some modules report the needed size instead of CK_UNAVAILABLE_INFORMATION: read those again too.
                 if (len == CK_UNAVAILABLE_INFORMATION || len > capacity[i]) {
+                    if (len != CK_UNAVAILABLE_INFORMATION) {
+                        code = CKR_BUFFER_TOO_SMALL; // then the code speaks of this one, not of a missing one
+                    }
                     again.add(types.get(i));
                 } else {
                     Pointer p = P_VALUE.getPointer(entry);
                     values.put(types.get(i), decode(types.get(i), len == 0 ? new byte[0] : p.getByteArray(0, (int) len), abi));
                 }
             }
+        }
+        if (again.size() == 1 && (code == CKR_ATTRIBUTE_TYPE_INVALID || code == CKR_ATTRIBUTE_SENSITIVE)) {
+            // One attribute unavailable and the code says why: no call needed to ask it alone.
+            unavailable.put(again.get(0), code == CKR_ATTRIBUTE_SENSITIVE
+                    ? AttributeValues.Unavailable.SENSITIVE : AttributeValues.Unavailable.ABSENT);
+            again.clear();
         }
         if (!again.isEmpty()) {
             AttributeValues rest = read(f, session, object, again);
