@@ -9,7 +9,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -343,14 +342,5 @@ final class Entries {
             }
         }
         return found;
-    }
-
-    /** Entries by alias, for tests and diagnostics. */
-    Map<String, Entry> asMap() {
-        Map<String, Entry> out = new LinkedHashMap<>();
-        for (Entry e : entries) {
-            out.putIfAbsent(e.alias(), e);
-        }
-        return out;
     }
 }
