@@ -9,6 +9,7 @@ import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.PooledSession;
 import io.p11j.wrapper.Session;
+import io.p11j.wrapper.attribute.AttributeValues;
 import io.p11j.wrapper.attribute.Template;
 
 import javax.crypto.SecretKey;
@@ -34,9 +35,10 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  * <p>Keys of this provider are made persistent by {@code C_CopyObject} with {@code CKA_TOKEN=true}
  * and the alias as {@code CKA_LABEL}: the copy keeps {@code CKA_LOCAL}, {@code CKA_SENSITIVE} and
  * {@code CKA_NEVER_EXTRACTABLE} (SoftHSM2 2.6.1 verified), and the key value never leaves the token.
- * A session key keeps its {@code CKA_ID}; a token key stored under another alias gets a new one, so
- * that each copy pairs with its own certificates. Software keys are imported as sensitive,
- * non-extractable token objects.
+ * A session key keeps its {@code CKA_ID}; a token key that already is another entry's gets a new
+ * one, so that each copy pairs with its own certificates; a token key of no entry (generated as a
+ * token object, no label yet) is labelled in place instead of copied. Software keys are imported as
+ * sensitive, non-extractable token objects.
  */
 final class EntryWriter {
 
@@ -63,7 +65,9 @@ final class EntryWriter {
             Session s = ps.session();
             try {
                 work.run(s, log, removed);
-                return new Change(log.created(), List.copyOf(removed));
+                List<Long> gone = new ArrayList<>(removed);
+                gone.addAll(log.changedHandles()); // forgotten in their old state, added in the new
+                return new Change(log.touched(), gone);
             } catch (Pkcs11Exception e) {
                 KeyStoreException k = new KeyStoreException(what + " on " + context.tokenUri() + " failed: " + e.getMessage(), e);
                 log.rollback(context, s, k);
@@ -77,25 +81,44 @@ final class EntryWriter {
         }
     }
 
-    /** A private key entry: the key (copied or imported), its public key, and the chain, all with one id and {@code label}. */
-    Change keyEntry(String label, PrivateKey key, X509Certificate[] chain, Entry replaced, boolean replacedIdShared)
-            throws KeyStoreException {
+    /**
+     * A private key entry: the key (copied, adopted or imported), its public key, and the chain, all
+     * with one id and {@code label}.
+     *
+     * @param adopt whether {@code key} is a token object of no entry of its own (no label, or this
+     *              one, and no certificate): it is then labelled in place rather than copied
+     */
+    Change keyEntry(String label, PrivateKey key, X509Certificate[] chain, boolean adopt, Entry replaced,
+                    boolean replacedIdShared) throws KeyStoreException {
         KeyObjects.checkMatches(key, chain[0].getPublicKey());
         return write("storing key entry '" + label + "'", (s, log, removed) -> {
             byte[] id;
             if (key instanceof P11PrivateKey p) {
                 requireThisToken(p);
                 byte[] own = p.id();
-                id = !p.isTokenObject() && own != null && own.length > 0 ? own : KeyObjects.randomId();
+                boolean keepId = (adopt || !p.isTokenObject()) && own != null && own.length > 0;
+                id = keepId ? own : KeyObjects.randomId();
                 Long pubSource = publicPartner(s, p);
                 checkPartner(s, pubSource, chain[0]);
-                long priv = s.copyObject(p.handle(s), Template.builder().flag(TOKEN, true).label(label).id(id).build());
-                log.created(new TokenObject(priv, CKO_PRIVATE_KEY, id, label));
-                long pub = pubSource != null
-                        ? s.copyObject(pubSource, Template.builder().flag(TOKEN, true).label(label).id(id)
-                                .date(START_DATE, LocalDate.now()).build())
-                        : s.createObject(KeyObjects.publicKey(chain[0].getPublicKey(), id, label));
-                log.created(new TokenObject(pub, CKO_PUBLIC_KEY, id, label));
+                if (adopt) {
+                    // A token key no entry names (generated-keys=token): name it rather than leave a nameless twin.
+                    relabel(s, log, p.handle(s), CKO_PRIVATE_KEY, label, id);
+                    if (pubSource != null) {
+                        relabel(s, log, pubSource, CKO_PUBLIC_KEY, label, id);
+                    }
+                } else {
+                    long priv = s.copyObject(p.handle(s), Template.builder().flag(TOKEN, true).label(label).id(id).build());
+                    log.created(new TokenObject(priv, CKO_PRIVATE_KEY, id, label));
+                    if (pubSource != null) {
+                        long pub = s.copyObject(pubSource, Template.builder().flag(TOKEN, true).label(label).id(id)
+                                .date(START_DATE, LocalDate.now()).build());
+                        log.created(new TokenObject(pub, CKO_PUBLIC_KEY, id, label));
+                    }
+                }
+                if (pubSource == null) {
+                    long pub = s.createObject(KeyObjects.publicKey(chain[0].getPublicKey(), id, label));
+                    log.created(new TokenObject(pub, CKO_PUBLIC_KEY, id, label));
+                }
             } else {
                 id = KeyObjects.idOf(chain[0].getPublicKey());
                 long priv = s.createObject(KeyObjects.privateKey(key, chain[0].getPublicKey(), id, label));
@@ -160,6 +183,15 @@ final class EntryWriter {
     /** Deletes an entry: certificates, public key, then the key itself (last, so a failure leaves the key). */
     Change delete(Entry entry, boolean idShared) throws KeyStoreException {
         return write("deleting '" + entry.alias() + "'", (s, log, removed) -> destroyEntry(s, entry, idShared, removed));
+    }
+
+    /** Sets label and id of a token object, logging the old ones so that a failure puts them back. */
+    private static void relabel(Session s, WriteLog log, long handle, long objectClass, String label, byte[] id)
+            throws Pkcs11Exception {
+        AttributeValues old = s.getAttributes(handle, LABEL, ID);
+        Template before = Template.builder().label(old.get(LABEL).orElse("")).id(old.get(ID).orElse(new byte[0])).build();
+        s.setAttributes(handle, Template.builder().label(label).id(id).build());
+        log.changed(new TokenObject(handle, objectClass, id, label), before);
     }
 
     private static void writeChain(Session s, WriteLog log, X509Certificate[] chain, byte[] id, String label)

@@ -419,7 +419,9 @@ public final class P11KeyStore extends KeyStoreSpi {
                 if (t.entry() != null && t.entry().kind() == Entry.Kind.PRIVATE_KEY && t.store().isObject(key, t.entry().primary())) {
                     return t.store().writer().replaceChain(t.entry(), labelOf(t), x, key);
                 }
-                return t.store().writer().keyEntry(newLabel(t), pk, x, t.entry(), t.store().idShared(t.entry()));
+                String label = newLabel(t);
+                return t.store().writer().keyEntry(label, pk, x, t.store().adoptable(key, label), t.entry(),
+                        t.store().idShared(t.entry()));
             });
         } else if (key instanceof SecretKey sk) {
             write(alias, t -> t.store().writer().secretKeyEntry(newLabel(t), sk, t.entry(), t.store().idShared(t.entry())));

@@ -176,6 +176,31 @@ final class TokenStore {
         return null;
     }
 
+    /**
+     * Whether {@code key} is a token object on this token that no entry names yet — a private key
+     * without certificate and without a label (or with {@code label} already) — so that storing it
+     * labels it in place instead of leaving a nameless copy behind.
+     */
+    boolean adoptable(java.security.Key key, String label) throws Pkcs11Exception {
+        if (!(key instanceof P11Key p) || !p.isTokenObject() || !EntryWriter.sameToken(p.context(), context)) {
+            return false;
+        }
+        long handle = context.execute(p::handle);
+        Entry e = entries().byHandle(handle);
+        if (e != null) {
+            return e.kind() == Entry.Kind.PRIVATE_KEY && e.certificates().isEmpty()
+                    && (!e.primary().hasLabel() || e.primary().label().equals(label));
+        }
+        // Made since the index was read (a KeyPairGenerator of token keys): ask the token about its certificates.
+        String own = p.label();
+        if (own != null && !own.isEmpty() && !own.equals(label)) {
+            return false;
+        }
+        byte[] id = p.id();
+        return id == null || id.length == 0 || context.execute(s -> s.findAll(Template.builder().objectClass(CKO_CERTIFICATE)
+                .flag(TOKEN, true).id(id).build())).isEmpty();
+    }
+
     /** Whether {@code key} is the token object {@code o} on this token. */
     boolean isObject(java.security.Key key, TokenObject o) throws Pkcs11Exception {
         if (!(key instanceof P11Key p) || !p.isTokenObject() || !EntryWriter.sameToken(p.context(), context)) {

@@ -5,59 +5,98 @@ import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.PooledSession;
 import io.p11j.wrapper.Session;
+import io.p11j.wrapper.attribute.Template;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The objects one KeyStore write has created so far, so that a failure half-way destroys them
- * again: nothing half-written stays on the token.
+ * What one KeyStore write has done so far — objects created, attributes changed — so that a
+ * failure half-way undoes it: nothing half-written stays on the token.
  */
 final class WriteLog {
 
     private static final Logger LOG = Logger.getLogger(WriteLog.class.getName());
 
-    private final List<TokenObject> created = new ArrayList<>();
-
-    void created(TokenObject o) {
-        created.add(o);
+    /** One step and how to undo it. */
+    private sealed interface Step permits Created, Changed {
     }
 
-    List<TokenObject> created() {
-        return List.copyOf(created);
+    /** An object created: destroyed on undo. */
+    private record Created(TokenObject object) implements Step {
+    }
+
+    /** An object's attributes changed: {@code before} is set again on undo; {@code after} is its new state. */
+    private record Changed(TokenObject after, Template before) implements Step {
+    }
+
+    private final List<Step> steps = new ArrayList<>();
+
+    void created(TokenObject o) {
+        steps.add(new Created(o));
+    }
+
+    /** {@code after} (same handle, new id/label) was changed from the attributes in {@code before}. */
+    void changed(TokenObject after, Template before) {
+        steps.add(new Changed(after, before));
+    }
+
+    /** The objects as they now are, created or changed (for the index). */
+    List<TokenObject> touched() {
+        List<TokenObject> out = new ArrayList<>();
+        for (Step s : steps) {
+            out.add(s instanceof Created c ? c.object() : ((Changed) s).after());
+        }
+        return out;
+    }
+
+    /** Handles of the objects changed in place: the index forgets their old state. */
+    List<Long> changedHandles() {
+        List<Long> out = new ArrayList<>();
+        for (Step s : steps) {
+            if (s instanceof Changed c) {
+                out.add(c.after().handle());
+            }
+        }
+        return out;
     }
 
     /**
-     * Destroys what was created, newest first, on {@code session} — or, if that session is gone,
-     * on a fresh one. What cannot be destroyed is named in a suppressed exception on {@code failure}.
+     * Undoes every step, newest first, on {@code session} — or, if that session is gone, on a fresh
+     * one. What cannot be undone is named in a suppressed exception on {@code failure}.
      */
     void rollback(TokenContext context, Session session, Exception failure) {
-        List<TokenObject> left = new ArrayList<>(created);
-        java.util.Collections.reverse(left);
-        left = destroy(session, left, null);
+        List<Step> left = new ArrayList<>(steps);
+        Collections.reverse(left);
+        left = undo(session, left, null);
         if (!left.isEmpty()) {
             try (PooledSession fresh = context.pool().borrow()) {
-                left = destroy(fresh.session(), left, failure);
+                left = undo(fresh.session(), left, failure);
             } catch (Pkcs11Exception | RuntimeException e) {
                 failure.addSuppressed(e);
             }
         }
         if (!left.isEmpty()) {
-            failure.addSuppressed(new IllegalStateException("could not remove what the failed write had created: " + left));
-            LOG.log(Level.WARNING, "KeyStore write failed and left objects on the token: {0}", left);
+            failure.addSuppressed(new IllegalStateException("could not undo what the failed write had done: " + left));
+            LOG.log(Level.WARNING, "KeyStore write failed and could not undo: {0}", left);
         }
-        created.clear();
+        steps.clear();
     }
 
-    private static List<TokenObject> destroy(Session s, List<TokenObject> objects, Exception failure) {
-        List<TokenObject> left = new ArrayList<>();
-        for (TokenObject o : objects) {
+    private static List<Step> undo(Session s, List<Step> steps, Exception failure) {
+        List<Step> left = new ArrayList<>();
+        for (Step step : steps) {
             try {
-                s.destroyObject(o.handle());
+                if (step instanceof Created c) {
+                    s.destroyObject(c.object().handle());
+                } else if (step instanceof Changed c) {
+                    s.setAttributes(c.after().handle(), c.before());
+                }
             } catch (Pkcs11Exception | RuntimeException e) {
-                left.add(o);
+                left.add(step);
                 if (failure != null) {
                     failure.addSuppressed(e);
                 }

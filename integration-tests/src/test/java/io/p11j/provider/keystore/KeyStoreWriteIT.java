@@ -2,6 +2,7 @@
 package io.p11j.provider.keystore;
 
 import io.p11j.provider.P11jKey;
+import io.p11j.provider.P11jKeyGenParameterSpec;
 import io.p11j.testing.ProviderFixture;
 import io.p11j.testing.SoftHsmExtension;
 import io.p11j.testing.TestToken;
@@ -25,6 +26,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAKey;
+import java.security.spec.ECGenParameterSpec;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.Collections;
@@ -104,6 +106,25 @@ class KeyStoreWriteIT {
         assertThat(again.getCertificateChain("generated")).containsExactly(leaf, ca.cert());
         assertThat(again.getCreationDate("generated")).isEqualTo(
                 java.util.Date.from(LocalDate.now().atStartOfDay(ZoneId.systemDefault()).toInstant()));
+    }
+
+    @Test
+    void aTokenKeyOfNoEntryIsNamedInPlaceNotCopied() throws Exception {
+        // generated-keys=token, or P11jKeyGenParameterSpec.tokenObject(true): a token key without a label.
+        KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC", provider);
+        kpg.initialize(P11jKeyGenParameterSpec.builder(new ECGenParameterSpec("secp256r1")).tokenObject(true).build());
+        KeyPair kp = kpg.generateKeyPair();
+        byte[] id = ((P11jKey) kp.getPrivate()).id();
+        ks.setKeyEntry("adopted", kp.getPrivate(), null, new Certificate[] {ca.issue(kp.getPublic(), "adopted")});
+        try (WrapperSession w = WrapperSession.open(token)) {
+            List<Long> priv = w.withId(CKO_PRIVATE_KEY, id);
+            assertThat(priv).as("no nameless twin left behind").hasSize(1);
+            assertThat(w.attributes(priv.get(0), LABEL, LOCAL).require(LABEL)).isEqualTo("adopted");
+            List<Long> pub = w.withId(CKO_PUBLIC_KEY, id);
+            assertThat(pub).hasSize(1);
+            assertThat(w.attributes(pub.get(0), LABEL).require(LABEL)).isEqualTo("adopted");
+        }
+        assertThat(Collections.list(reloaded().aliases())).contains("adopted").noneMatch(a -> a.contains("type=private"));
     }
 
     @Test
