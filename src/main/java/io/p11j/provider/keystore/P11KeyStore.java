@@ -475,7 +475,12 @@ public final class P11KeyStore extends KeyStoreSpi {
                 t.store().apply(change);
             }
         } catch (Pkcs11Exception e) {
+            t.store().invalidate();
             throw new KeyStoreException("writing to " + t.store().context().tokenUri() + " failed: " + e.getMessage(), e);
+        } catch (KeyStoreException | RuntimeException e) {
+            // What was created is undone, but a deletion that failed half-way cannot be: read the token again.
+            t.store().invalidate();
+            throw e;
         }
     }
 
