@@ -311,6 +311,7 @@ class KeyStoreWriteIT {
     }
 
     /** A certificate whose encoding fails, as a broken one from a bad source would. */
+    @SuppressWarnings("deprecation") // X509Certificate's abstract getIssuerDN/getSubjectDN must be implemented
     private static final class Unencodable extends X509Certificate {
         private static final long serialVersionUID = 1L;
         private final transient X509Certificate real;
