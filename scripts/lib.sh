@@ -22,6 +22,8 @@ P11J_REQUIREMENTS=(
   "cmd:p11-kit:p11-kit"
   "file:/usr/lib/*/pkcs11/p11-kit-client.so:p11-kit-modules"
   "cmd:setsid:util-linux"
+  # The KeyStore tests read keys and certificates that OpenSC's pkcs11-tool wrote.
+  "cmd:pkcs11-tool:opensc"
 )
 
 p11j_missing_packages() {

@@ -398,6 +398,15 @@ public final class Session implements AutoCloseable {
         return AttributeCodec.read(fn(), handle, object, Arrays.asList(types));
     }
 
+    /**
+     * As {@link #getAttributes}, in a single {@code C_GetAttributeValue} when every value fits in
+     * {@code sizeHint} bytes (fixed-size attributes get their exact size); the rest are read the
+     * usual way. For reading short attributes (labels, ids) of many objects.
+     */
+    public AttributeValues getAttributesSized(long object, int sizeHint, AttributeType<?>... types) throws Pkcs11Exception {
+        return AttributeCodec.readSized(fn(), handle, object, Arrays.asList(types), sizeHint);
+    }
+
     /** One attribute, or empty when it is sensitive or absent. */
     public <T> Optional<T> getAttribute(long object, AttributeType<T> type) throws Pkcs11Exception {
         return getAttributes(object, type).get(type);

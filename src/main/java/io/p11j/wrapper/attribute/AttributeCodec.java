@@ -22,6 +22,7 @@ import java.util.Map;
 
 import static io.p11j.sys.Pkcs11Constants.CKR_ATTRIBUTE_SENSITIVE;
 import static io.p11j.sys.Pkcs11Constants.CKR_ATTRIBUTE_TYPE_INVALID;
+import static io.p11j.sys.Pkcs11Constants.CKR_BUFFER_TOO_SMALL;
 import static io.p11j.sys.Pkcs11Constants.CKR_OK;
 import static io.p11j.sys.Pkcs11Constants.CK_UNAVAILABLE_INFORMATION;
 
@@ -152,6 +153,89 @@ public final class AttributeCodec {
             }
         }
         return new AttributeValues(values, unavailable);
+    }
+
+    /**
+     * Reads {@code types} of {@code object} in one {@code C_GetAttributeValue} where the values fit:
+     * fixed-size attributes get their exact size and variable-length ones {@code sizeHint} bytes up
+     * front, instead of a length query first. Attributes that did not fit, or that the token refused
+     * or lacks, are read again by {@link #read} (which tells those apart) — except a single one the
+     * return code already explains ({@code CKR_ATTRIBUTE_TYPE_INVALID}, {@code CKR_ATTRIBUTE_SENSITIVE}),
+     * so that asking every object for an attribute only some have costs nothing more. The result is the same;
+     * the call saved matters when reading a few short attributes (labels, ids) of thousands of objects.
+     * Array-valued attributes always go through {@link #read}.
+     */
+    public static AttributeValues readSized(Pkcs11Functions f, long session, long object, List<AttributeType<?>> types,
+                                            int sizeHint) throws Pkcs11Exception {
+        if (types.isEmpty() || sizeHint < 1 || types.stream().anyMatch(t -> t.kind() == AttributeType.Kind.ATTRIBUTE_ARRAY
+                || t.kind() == AttributeType.Kind.MECHANISM_ARRAY)) {
+            return read(f, session, object, types);
+        }
+        Map<AttributeType<?>, Object> values = new LinkedHashMap<>();
+        Map<AttributeType<?>, AttributeValues.Unavailable> unavailable = new LinkedHashMap<>();
+        List<AttributeType<?>> again = new ArrayList<>();
+        long code; // what the call answered, as far as it explains the unavailable attributes
+        Abi abi = f.abi();
+        try (NativeArena arena = new NativeArena(abi)) {
+            int n = types.size();
+            long[] capacity = new long[n];
+            Pointer array = arena.allocate(ATTR.size() * n);
+            for (int i = 0; i < n; i++) {
+                Pointer entry = array.share(i * ATTR.size());
+                capacity[i] = switch (types.get(i).kind()) {
+                    case BOOLEAN -> 1;
+                    case ULONG -> abi.ulongSize();
+                    case DATE -> 8;
+                    default -> sizeHint;
+                };
+                TYPE.setULong(entry, types.get(i).code());
+                P_VALUE.setPointer(entry, arena.allocate(capacity[i]));
+                LEN.setULong(entry, capacity[i]);
+            }
+            long rv = f.C_GetAttributeValue(session, object, array, n);
+            if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL && rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_ATTRIBUTE_TYPE_INVALID) {
+                throw Pkcs11Errors.of(Pkcs11Function.C_GetAttributeValue, rv);
+            }
+            code = rv;
+            for (int i = 0; i < n; i++) {
+                Pointer entry = array.share(i * ATTR.size());
+                long len = LEN.getULong(entry);
+                // Some modules report the needed size instead of CK_UNAVAILABLE_INFORMATION: read those again too.
+                if (len == CK_UNAVAILABLE_INFORMATION || len > capacity[i]) {
+                    if (len != CK_UNAVAILABLE_INFORMATION) {
+                        code = CKR_BUFFER_TOO_SMALL; // then the code speaks of this one, not of a missing one
+                    }
+                    again.add(types.get(i));
+                } else {
+                    Pointer p = P_VALUE.getPointer(entry);
+                    values.put(types.get(i), decode(types.get(i), len == 0 ? new byte[0] : p.getByteArray(0, (int) len), abi));
+                }
+            }
+        }
+        if (again.size() == 1 && (code == CKR_ATTRIBUTE_TYPE_INVALID || code == CKR_ATTRIBUTE_SENSITIVE)) {
+            // One attribute unavailable and the code says why: no call needed to ask it alone.
+            unavailable.put(again.get(0), code == CKR_ATTRIBUTE_SENSITIVE
+                    ? AttributeValues.Unavailable.SENSITIVE : AttributeValues.Unavailable.ABSENT);
+            again.clear();
+        }
+        if (!again.isEmpty()) {
+            AttributeValues rest = read(f, session, object, again);
+            for (AttributeType<?> t : again) {
+                if (rest.present().contains(t)) {
+                    values.put(t, rest.get(t).orElse(null));
+                } else {
+                    rest.unavailable(t).ifPresent(why -> unavailable.put(t, why));
+                }
+            }
+        }
+        // In the caller's order, as read() gives them.
+        Map<AttributeType<?>, Object> ordered = new LinkedHashMap<>();
+        for (AttributeType<?> t : types) {
+            if (values.containsKey(t)) {
+                ordered.put(t, values.get(t));
+            }
+        }
+        return new AttributeValues(ordered, unavailable);
     }
 
     /** With several attributes unavailable the code of the combined call is ambiguous: ask for this one alone. */
