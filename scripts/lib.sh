@@ -24,6 +24,8 @@ P11J_REQUIREMENTS=(
   "cmd:setsid:util-linux"
   # The KeyStore tests read keys and certificates that OpenSC's pkcs11-tool wrote.
   "cmd:pkcs11-tool:opensc"
+  # OpensslVerifyIT: signatures made through P11J verify with the openssl command.
+  "cmd:openssl:openssl"
 )
 
 p11j_missing_packages() {
