@@ -404,7 +404,7 @@ public final class Session implements AutoCloseable {
      * usual way. For reading short attributes (labels, ids) of many objects.
      */
     public AttributeValues getAttributesSized(long object, int sizeHint, AttributeType<?>... types) throws Pkcs11Exception {
-        return AttributeCodec.readSized(fn(), handle, object, Arrays.asList(types), sizeHint);
+        return AttributeCodec.readSized(fn(), handle, object, Arrays.asList(types), sizeHint, scratch.open());
     }
 
     /** One attribute, or empty when it is sensitive or absent. */

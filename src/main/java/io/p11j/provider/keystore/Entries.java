@@ -212,25 +212,32 @@ final class Entries {
     // ---------------------------------------------------------------- aliases
 
     private static void name(List<Entry> entries, List<TokenObject> objects, Details details) throws Pkcs11Exception {
-        // Which entries carry each label: an alias must be carried by its entry alone.
-        Map<String, Set<Entry>> carriers = new HashMap<>();
+        // Which entry carries each label, and which labels several do: an alias must be carried by its entry alone.
+        Map<String, Entry> carriers = new HashMap<>();
+        Set<String> shared = new HashSet<>();
         for (Entry e : entries) {
-            carry(carriers, e.primary(), e);
+            carry(carriers, shared, e.primary(), e);
             for (TokenObject c : e.certificates()) {
-                carry(carriers, c, e);
+                carry(carriers, shared, c, e);
             }
         }
-        UriAliases uris = new UriAliases(objects);
+        UriAliases uris = null; // counted only if some entry needs a URI alias
         for (Entry e : entries) {
             String label = candidateLabel(e, details);
-            boolean usable = label != null && !looksLikeUri(label) && carriers.get(label).size() == 1;
+            boolean usable = label != null && !looksLikeUri(label) && !shared.contains(label);
+            if (!usable && uris == null) {
+                uris = new UriAliases(objects);
+            }
             e.alias(usable ? label : uris.of(e.primary()));
         }
     }
 
-    private static void carry(Map<String, Set<Entry>> carriers, TokenObject o, Entry e) {
+    private static void carry(Map<String, Entry> carriers, Set<String> shared, TokenObject o, Entry e) {
         if (o.hasLabel()) {
-            carriers.computeIfAbsent(o.label(), k -> Collections.newSetFromMap(new IdentityHashMap<>())).add(e);
+            Entry first = carriers.putIfAbsent(o.label(), e);
+            if (first != null && first != e) {
+                shared.add(o.label());
+            }
         }
     }
 

@@ -167,8 +167,15 @@ public final class AttributeCodec {
      */
     public static AttributeValues readSized(Pkcs11Functions f, long session, long object, List<AttributeType<?>> types,
                                             int sizeHint) throws Pkcs11Exception {
+        return readSized(f, session, object, types, sizeHint, new NativeArena(f.abi()));
+    }
+
+    /** As {@link #readSized(Pkcs11Functions, long, long, List, int)}, in {@code arena} (a session's reusable one), which it closes. */
+    public static AttributeValues readSized(Pkcs11Functions f, long session, long object, List<AttributeType<?>> types,
+                                            int sizeHint, NativeArena arena) throws Pkcs11Exception {
         if (types.isEmpty() || sizeHint < 1 || types.stream().anyMatch(t -> t.kind() == AttributeType.Kind.ATTRIBUTE_ARRAY
                 || t.kind() == AttributeType.Kind.MECHANISM_ARRAY)) {
+            arena.close();
             return read(f, session, object, types);
         }
         Map<AttributeType<?>, Object> values = new LinkedHashMap<>();
@@ -176,7 +183,7 @@ public final class AttributeCodec {
         List<AttributeType<?>> again = new ArrayList<>();
         long code; // what the call answered, as far as it explains the unavailable attributes
         Abi abi = f.abi();
-        try (NativeArena arena = new NativeArena(abi)) {
+        try (arena) {
             int n = types.size();
             long[] capacity = new long[n];
             Pointer array = arena.allocate(ATTR.size() * n);
@@ -208,7 +215,14 @@ public final class AttributeCodec {
                     again.add(types.get(i));
                 } else {
                     Pointer p = P_VALUE.getPointer(entry);
-                    values.put(types.get(i), decode(types.get(i), len == 0 ? new byte[0] : p.getByteArray(0, (int) len), abi));
+                    AttributeType.Kind kind = types.get(i).kind();
+                    if (kind == AttributeType.Kind.ULONG && len == abi.ulongSize()) {
+                        values.put(types.get(i), abi.getULong(p, 0)); // straight from native memory: no copy to decode
+                    } else if (kind == AttributeType.Kind.BOOLEAN && len == 1) {
+                        values.put(types.get(i), p.getByte(0) != 0);
+                    } else {
+                        values.put(types.get(i), decode(types.get(i), len == 0 ? new byte[0] : p.getByteArray(0, (int) len), abi));
+                    }
                 }
             }
         }
