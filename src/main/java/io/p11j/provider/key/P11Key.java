@@ -119,14 +119,18 @@ public abstract class P11Key implements P11jKey {
         throw new NotSerializableException("a P11J token key is a reference to a token object; serialize its uri() instead");
     }
 
+    /** The same object of the same token: class, id and label (what ObjectRef finds it by), however it was loaded. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof P11Key k && k.context == context && k.ref == ref;
+        return o instanceof P11Key k && k.context == context && k.ref.objectClass() == ref.objectClass()
+                && java.util.Arrays.equals(k.attributes.id(), attributes.id())
+                && java.util.Objects.equals(k.attributes.label(), attributes.label())
+                && k.attributes.tokenObject() == attributes.tokenObject();
     }
 
     @Override
     public int hashCode() {
-        return System.identityHashCode(ref);
+        return java.util.Arrays.hashCode(attributes.id()) * 31 + java.util.Objects.hashCode(attributes.label());
     }
 
     @Override
