@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The demonstration: makes a throwaway SoftHSM2 token with p11j's sys layer, generates an RSA, an EC and
-# an AES key on it, and lists the module, the token, its mechanisms and its objects. Nothing outside a
-# temporary directory is touched; it is deleted afterwards.
+# an AES key on it, and lists the module, the token, its mechanisms and its objects with their pkcs11:
+# URIs; then, through the JCA, configures the P11J provider with a pkcs11: URI, generates a key pair on
+# the token, keeps it in the PKCS11-URI KeyStore with a certificate, and signs with it. Nothing outside
+# a temporary directory is touched; it is deleted afterwards.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 p11j_ensure_packages

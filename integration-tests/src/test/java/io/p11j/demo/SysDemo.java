@@ -122,6 +122,7 @@ public final class SysDemo {
             f.C_CloseSession(session);
         }
         listUris(out, hsm.module(), token);
+        throughTheJca(out, hsm, token);
         out.printf("%nThe token lives in %s and is deleted when this program exits.%n", hsm.tokenDir());
     }
 
@@ -159,6 +160,51 @@ public final class SysDemo {
             });
             out.printf("%nSigned with pkcs11:object=demo%%20rsa;type=private (CKM_SHA256_RSA_PKCS): the JDK says %s%n",
                     verified ? "valid" : "INVALID");
+        }
+    }
+
+    /**
+     * The same token through the JCA: P11J configured by a pkcs11: URI (PIN in a private file), a key pair
+     * generated on the token, kept under an alias with a certificate, listed with its URI, and a signature
+     * by a Signature object that names no provider.
+     */
+    private static void throughTheJca(PrintStream out, SoftHsm hsm, TestToken t) throws Exception {
+        java.nio.file.Path pin = hsm.configFile().resolveSibling("demo-pin");
+        java.nio.file.Files.writeString(pin, t.userPin() + "\n");
+        java.nio.file.Files.setPosixFilePermissions(pin, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String uri = "pkcs11:token=" + t.label() + "?module-path=" + hsm.modulePath() + "&pin-source=file:" + pin;
+        java.security.Provider p11j = new io.p11j.provider.P11jProvider().configure(uri);
+        out.printf("%nThrough the JCA: provider %s, configured by%n  %s%n  %d services from the token's mechanisms%n",
+                p11j.getName(), uri, p11j.getServices().size());
+        java.security.Security.addProvider(p11j);
+        try {
+            java.security.KeyPairGenerator kpg = java.security.KeyPairGenerator.getInstance("EC", p11j);
+            kpg.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+            java.security.KeyPair kp = kpg.generateKeyPair();
+            out.printf("  KeyPairGenerator EC: %s%n", ((io.p11j.provider.P11jKey) kp.getPrivate()).uri());
+            io.p11j.testing.Certificates.Ca ca = io.p11j.testing.Certificates.Ca.create("p11j demo CA");
+            java.security.cert.X509Certificate cert = ca.issue("demo.example", kp.getPublic());
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS11-URI", p11j);
+            ks.load(null, null);
+            ks.setKeyEntry("demo signer", kp.getPrivate(), null, new java.security.cert.Certificate[] {cert, ca.certificate()});
+            out.printf("  KeyStore PKCS11-URI: setKeyEntry(\"demo signer\") made the pair token objects; entries now:%n");
+            for (String alias : java.util.Collections.list(ks.aliases())) {
+                java.security.Key key = ks.getKey(alias, null);
+                out.printf("    %-14s %-18s %s%n", alias, ks.isKeyEntry(alias) ? (ks.getCertificate(alias) != null
+                        ? "key + certificate" : "key") : "certificate", key instanceof io.p11j.provider.P11jKey k ? k.uri() : "");
+            }
+            byte[] data = "signed through the JCA".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+            s.initSign((java.security.PrivateKey) ks.getKey("demo signer", null));
+            s.update(data);
+            byte[] sig = s.sign();
+            java.security.Signature v = java.security.Signature.getInstance("SHA256withECDSA", "SunEC");
+            v.initVerify(ks.getCertificate("demo signer"));
+            v.update(data);
+            out.printf("  Signature SHA256withECDSA (picked %s for the token key): SunEC says %s%n",
+                    s.getProvider().getName(), v.verify(sig) ? "valid" : "INVALID");
+        } finally {
+            java.security.Security.removeProvider(p11j.getName());
         }
     }
 

@@ -28,6 +28,10 @@ class SysDemoIT {
                 .contains("CKO_PRIVATE_KEY  RSA      label=\"demo rsa\" id=01")
                 .contains("CKO_SECRET_KEY   AES      label=\"demo aes-256\" id=03")
                 .contains(";object=demo%20rsa;type=private;id=%01")
-                .contains("the JDK says valid");
+                .contains("the JDK says valid")
+                .contains("Through the JCA: provider P11J")
+                .contains("KeyPairGenerator EC: pkcs11:token=p11j-demo")
+                .containsPattern("demo signer +key \\+ certificate +pkcs11:token=p11j-demo.*object=demo%20signer;type=private")
+                .contains("(picked P11J for the token key): SunEC says valid");
     }
 }

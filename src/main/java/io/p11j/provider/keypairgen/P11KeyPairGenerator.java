@@ -230,12 +230,14 @@ public final class P11KeyPairGenerator extends KeyPairGeneratorSpi {
                 try {
                     // Only the public value the key type has: asking for both makes the token fail the read and
                     // the wrapper retry attribute by attribute.
+                    // One C_GetAttributeValue with a buffer of the size the value will have (a length query first
+                    // would be a second call, and on SoftHSM2 each costs about as much as a tenth of the generation).
                     byte[] point = null;
                     BigInteger modulus = null;
                     if (kind == Kind.RSA) {
-                        modulus = s.getAttribute(h.publicKey(), MODULUS).orElse(null);
+                        modulus = s.getAttributesSized(h.publicKey(), rsaBits / 8 + 8, MODULUS).get(MODULUS).orElse(null);
                     } else {
-                        point = s.getAttribute(h.publicKey(), EC_POINT).orElse(null);
+                        point = s.getAttributesSized(h.publicKey(), params.length + 8 + 2 * 66 + 8, EC_POINT).get(EC_POINT).orElse(null);
                     }
                     KeyAttributes pa = new KeyAttributes(CKO_PUBLIC_KEY, keyType, label, keyId, token, false, true, false);
                     KeyAttributes ka = new KeyAttributes(CKO_PRIVATE_KEY, keyType, label, keyId, token, true,
