@@ -112,6 +112,24 @@ class KeyPairGeneratorIT {
     }
 
     @Test
+    void ecByParameterSpecWithAChosenIdAndExtractable() throws Exception {
+        KeyPairGenerator sun = KeyPairGenerator.getInstance("EC", "SunEC");
+        sun.initialize(new ECGenParameterSpec("secp521r1"));
+        // The curve as an ECParameterSpec, as code that copies another key's parameters passes it.
+        java.security.spec.ECParameterSpec p521 = ((ECPublicKey) sun.generateKeyPair().getPublic()).getParams();
+        KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC", provider);
+        byte[] id = {0x0a, 0x0b, 0x0c};
+        kpg.initialize(P11jKeyGenParameterSpec.builder(p521).id(id).extractable(true).build());
+        KeyPair kp = kpg.generateKeyPair();
+        assertThat(((ECPublicKey) kp.getPublic()).getParams().getCurve().getField().getFieldSize()).isEqualTo(521);
+        P11jKey priv = (P11jKey) kp.getPrivate();
+        assertThat(priv.id()).isEqualTo(id);
+        assertThat(priv.isExtractable()).isTrue();
+        assertThat(priv.isSensitive()).as("extractable for wrapping, never readable").isTrue();
+        assertThat(priv.getEncoded()).isNull();
+    }
+
+    @Test
     void ed448AsTheTokensRangeAllows() throws Exception {
         KeyPair kp = KeyPairGenerator.getInstance("Ed448", provider).generateKeyPair();
         assertThat(((java.security.interfaces.EdECKey) kp.getPrivate()).getParams().getName()).isEqualTo("Ed448");
