@@ -49,12 +49,7 @@ final class KeyEncodings {
     }
 
     static byte[] edwards(String curve, byte[] raw) {
-        ASN1ObjectIdentifier oid = curve.equalsIgnoreCase("Ed448") ? ED448 : ED25519;
-        try {
-            return new SubjectPublicKeyInfo(new AlgorithmIdentifier(oid), raw).getEncoded(ASN1Encoding.DER);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return spki(new AlgorithmIdentifier(curve.equalsIgnoreCase("Ed448") ? ED448 : ED25519), raw);
     }
 
     private static byte[] spki(AlgorithmIdentifier algorithm, org.bouncycastle.asn1.ASN1Encodable key) {

@@ -10,12 +10,18 @@ import io.p11j.wrapper.ObjectRef;
 import io.p11j.wrapper.Session;
 import io.p11j.wrapper.attribute.AttributeType;
 import io.p11j.wrapper.attribute.AttributeValues;
+import io.p11j.wrapper.attribute.Template;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.EdECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECParameterSpec;
-import java.security.spec.ECPoint;
+import java.security.spec.InvalidKeySpecException;
 import java.security.spec.NamedParameterSpec;
 
 import static io.p11j.sys.Pkcs11Constants.*;
@@ -103,18 +109,16 @@ public final class Keys {
     public static P11PublicKey publicKey(TokenContext context, ObjectRef ref, KeyAttributes a, BigInteger modulus,
                                          BigInteger exponent, byte[] ecParams, byte[] ecPoint) throws InvalidKeyException {
         long type = a.keyType();
-        try {
-            if (type == CKK_RSA && modulus != null && exponent != null) {
-                return new P11RsaPublicKey(context, ref, a, modulus, exponent);
-            } else if (type == CKK_EC && ecPoint != null) {
-                ECParameterSpec params = ecParams(ecParams, ref);
-                ECPoint w = EcPoints.decodeCkaEcPoint(ecPoint, params);
-                return new P11EcPublicKey(context, ref, a, params, w);
-            } else if (type == CKK_EC_EDWARDS && ecPoint != null) {
+        if (type == CKK_RSA && modulus != null && exponent != null) {
+            return new P11RsaPublicKey(context, ref, a, modulus, exponent);
+        } else if (type == CKK_EC && ecPoint != null) {
+            return ecPublicKey(context, ref, a, ecParams(ecParams, ref), ecPoint);
+        } else if (type == CKK_EC_EDWARDS && ecPoint != null) {
+            try {
                 return new P11EdPublicKey(context, ref, a, edwardsParams(ecParams, ref), EcPoints.decodeOctetString(ecPoint));
+            } catch (InvalidKeySpecException e) {
+                throw new InvalidKeyException("unreadable public key " + ref + ": " + e.getMessage(), e);
             }
-        } catch (GeneralSecurityException e) {
-            throw new InvalidKeyException("unreadable public key " + ref + ": " + e.getMessage(), e);
         }
         throw new InvalidKeyException("unsupported or incomplete public key " + ref + " (" + Pkcs11Constants.keyTypeName(type) + ")");
     }
@@ -146,6 +150,33 @@ public final class Keys {
         } catch (IllegalArgumentException e) {
             throw new InvalidKeyException("EdDSA key on an unsupported curve: " + ref + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The key type and public values of {@code key} as a public key object holds them: RSA modulus and
+     * exponent, or EC/EdDSA parameters and point. Callers add class, flags, id and label.
+     *
+     * @throws InvalidKeyException a key of another kind, or on a curve P11J does not know
+     */
+    public static Template publicKeyValues(PublicKey key) throws InvalidKeyException {
+        try {
+            if (key instanceof RSAPublicKey rsa) {
+                return Template.builder().keyType(CKK_RSA).bigInteger(MODULUS, rsa.getModulus())
+                        .bigInteger(PUBLIC_EXPONENT, rsa.getPublicExponent()).build();
+            } else if (key instanceof ECPublicKey ec) {
+                ECParameterSpec params = ec.getParams();
+                return Template.builder().keyType(CKK_EC).set(EC_PARAMS, EcCurves.encodeParams(params))
+                        .set(EC_POINT, EcPoints.encodeCkaEcPoint(ec.getW(), params)).build();
+            } else if (key instanceof EdECPublicKey ed) {
+                byte[] point = SubjectPublicKeyInfo.getInstance(key.getEncoded()).getPublicKeyData().getOctets();
+                return Template.builder().keyType(CKK_EC_EDWARDS).set(EC_PARAMS, EcCurves.edwardsParams(ed.getParams().getName()))
+                        .set(EC_POINT, EcPoints.encodeOctetString(point)).build();
+            }
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new InvalidKeyException("cannot put the " + key.getAlgorithm() + " public key on a token: " + e.getMessage(), e);
+        }
+        throw new InvalidKeyException("cannot put a " + key.getAlgorithm() + " public key of class " + key.getClass().getName()
+                + " on a token (RSA, EC and EdDSA keys can be)");
     }
 
     /** The JCA algorithm name of a secret key type. */

@@ -98,7 +98,8 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
             return key.context().execute(s -> {
                 long secret = s.deriveKey(Mechanism.ecdh1Derive(CKD_NULL, null, point), key.handle(s), template);
                 try {
-                    return s.getAttribute(secret, VALUE).orElseThrow(() ->
+                    // The secret's length is known: one read, no length query first.
+                    return s.getAttributesSized(secret, size, VALUE).get(VALUE).orElseThrow(() ->
                             new IllegalStateException("the token did not reveal the derived secret"));
                 } finally {
                     s.destroyObject(secret);

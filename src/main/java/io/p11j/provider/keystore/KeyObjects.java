@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.keystore;
 
+import io.p11j.provider.key.Keys;
+
 import io.p11j.provider.codec.EcCurves;
-import io.p11j.provider.codec.EcPoints;
 import io.p11j.wrapper.attribute.Template;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
@@ -10,6 +11,7 @@ import javax.crypto.SecretKey;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.Key;
+import java.security.InvalidKeyException;
 import java.security.KeyStoreException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -124,24 +126,14 @@ final class KeyObjects {
     static Template publicKey(PublicKey key, byte[] id, String label) throws KeyStoreException {
         Template.Builder t = Template.builder().objectClass(CKO_PUBLIC_KEY).flag(TOKEN, true).flag(PRIVATE, false)
                 .flag(VERIFY, true).id(id).label(label).date(START_DATE, LocalDate.now());
+        if (key instanceof RSAPublicKey) {
+            t.flag(ENCRYPT, true);
+        }
         try {
-            if (key instanceof RSAPublicKey k) {
-                t.keyType(CKK_RSA).flag(ENCRYPT, true).bigInteger(MODULUS, k.getModulus())
-                        .bigInteger(PUBLIC_EXPONENT, k.getPublicExponent());
-            } else if (key instanceof ECPublicKey k) {
-                t.keyType(CKK_EC).set(EC_PARAMS, EcCurves.encodeParams(k.getParams()))
-                        .set(EC_POINT, EcPoints.encodeCkaEcPoint(k.getW(), k.getParams()));
-            } else if (key instanceof EdECKey k) {
-                byte[] raw = SubjectPublicKeyInfo.getInstance(key.getEncoded()).getPublicKeyData().getBytes();
-                t.keyType(CKK_EC_EDWARDS).set(EC_PARAMS, EcCurves.edwardsParams(k.getParams().getName()))
-                        .set(EC_POINT, EcPoints.encodeOctetString(raw));
-            } else {
-                throw new KeyStoreException("cannot store a " + key.getAlgorithm() + " public key");
-            }
-        } catch (GeneralSecurityException | RuntimeException e) {
+            return t.build().with(Keys.publicKeyValues(key));
+        } catch (InvalidKeyException e) {
             throw new KeyStoreException("cannot store the " + key.getAlgorithm() + " public key: " + e.getMessage(), e);
         }
-        return t.build();
     }
 
     /** A software secret key (AES, DESede, HMAC or generic) as a sensitive, non-extractable secret token object. */

@@ -1,23 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.signature;
 
-import io.p11j.provider.codec.EcCurves;
-import io.p11j.provider.codec.EcPoints;
+import io.p11j.provider.key.Keys;
+
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.ObjectRef;
 import io.p11j.wrapper.Session;
 import io.p11j.wrapper.attribute.Template;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
-import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.EdECPublicKey;
-import java.security.interfaces.RSAPublicKey;
-import java.security.spec.ECParameterSpec;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -105,7 +99,7 @@ final class PublicKeyImports {
         }
         byte[] id = new byte[ID_BYTES];
         IDS.nextBytes(id);
-        Template template = template(key, der, id);
+        Template template = template(key, id);
         long handle;
         try {
             handle = context.withObjectSession(s -> s.createObject(template));
@@ -144,36 +138,14 @@ final class PublicKeyImports {
     }
 
     /**
-     * The template of a session public key object for {@code key} (X.509 encoding {@code der}), with
+     * The template of a session public key object for {@code key}, with
      * {@code CKA_ID} {@code id}: RSA, EC on a curve P11J knows
      * (P-256, P-384, P-521), Ed25519 or Ed448.
      *
      * @throws InvalidKeyException any other key
      */
-    static Template template(PublicKey key, byte[] der, byte[] id) throws InvalidKeyException {
-        Template.Builder t = Template.builder().objectClass(CKO_PUBLIC_KEY).flag(TOKEN, false).flag(PRIVATE, false)
-                .flag(VERIFY, true).id(id);
-        try {
-            if (key instanceof RSAPublicKey rsa) {
-                t.keyType(CKK_RSA).bigInteger(MODULUS, rsa.getModulus()).bigInteger(PUBLIC_EXPONENT, rsa.getPublicExponent());
-            } else if (key instanceof ECPublicKey ec) {
-                ECParameterSpec params = ec.getParams();
-                t.keyType(CKK_EC).set(EC_PARAMS, EcCurves.encodeParams(params))
-                        .set(EC_POINT, EcPoints.encodeCkaEcPoint(ec.getW(), params));
-            } else if (key instanceof EdECPublicKey ed) {
-                byte[] point = SubjectPublicKeyInfo.getInstance(der).getPublicKeyData().getOctets();
-                t.keyType(CKK_EC_EDWARDS).set(EC_PARAMS, EcCurves.edwardsParams(ed.getParams().getName()))
-                        .set(EC_POINT, EcPoints.encodeOctetString(point));
-            } else {
-                throw new InvalidKeyException("cannot import a " + key.getAlgorithm() + " public key of class "
-                        + key.getClass().getName());
-            }
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            if (e instanceof InvalidKeyException ike) {
-                throw ike;
-            }
-            throw new InvalidKeyException("cannot import the " + key.getAlgorithm() + " public key: " + e.getMessage(), e);
-        }
-        return t.build();
+    static Template template(PublicKey key, byte[] id) throws InvalidKeyException {
+        return Template.builder().objectClass(CKO_PUBLIC_KEY).flag(TOKEN, false).flag(PRIVATE, false)
+                .flag(VERIFY, true).id(id).build().with(Keys.publicKeyValues(key));
     }
 }

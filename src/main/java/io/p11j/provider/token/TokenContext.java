@@ -135,15 +135,13 @@ public final class TokenContext implements AutoCloseable {
             options = options.withReserved(config.initArgs());
         }
         try {
-            Path path;
             if (allowList != null) {
-                path = allowList.resolve(uri).orElseThrow(() -> new IllegalArgumentException("the URI names no module"));
-            } else {
-                ModuleResolver resolver = ModuleResolver.system();
-                path = resolver.resolve(uri).orElseThrow(() -> new IllegalArgumentException(uri.moduleName().isPresent()
-                        ? "module-name '" + uri.moduleName().get() + "' matches no module in " + resolver.moduleDirectories()
-                        : "the URI names no module (module-path or module-name)"));
+                return Pkcs11Module.open(uri, allowList, options);
             }
+            ModuleResolver resolver = ModuleResolver.system();
+            Path path = resolver.resolve(uri).orElseThrow(() -> new IllegalArgumentException(uri.moduleName().isPresent()
+                    ? "module-name '" + uri.moduleName().get() + "' matches no module in " + resolver.moduleDirectories()
+                    : "the URI names no module (module-path or module-name)"));
             return Pkcs11Module.open(path, options);
         } catch (ModuleNotAllowedException | ModuleLoadException | IllegalArgumentException e) {
             throw new TokenOpenException("cannot load the PKCS#11 module of " + uri + ": " + e.getMessage(), e, false);
