@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.config;
 
+import io.p11j.provider.token.Quirk;
 import io.p11j.uri.Pkcs11Uri;
 import io.p11j.uri.Pkcs11UriSyntaxException;
 
@@ -13,6 +14,8 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.InvalidParameterException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +23,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The parsed configuration of one P11J provider instance: what {@code configure(arg)} accepts, either
@@ -36,10 +40,14 @@ import java.util.regex.Pattern;
  * @param maxSessions    session pool size (the token's own limit still applies)
  * @param tokenKeys      whether keys generated through the provider are token objects (else session objects)
  * @param allowedModules further modules that a URI alias may name (the configured one is always allowed)
+ * @param messageDigests whether {@code MessageDigest} services are offered (off by default: see {@link #allows})
+ * @param enabledQuirks  quirks to assume whatever the token's identity
+ * @param disabledQuirks quirks never to assume, even where the quirk table says the token has them
  * @param source         where the configuration came from, for messages
  */
 public record ProviderConfig(String name, Pkcs11Uri token, String initArgs, Set<String> enabled, Set<String> disabled,
                              Set<Long> disabledMechanisms, int maxSessions, boolean tokenKeys, List<Path> allowedModules,
+                             boolean messageDigests, Set<Quirk> enabledQuirks, Set<Quirk> disabledQuirks,
                              String source) {
 
     /** Default pool size: enough for a busy server on a software token, well under SoftHSM2's limits. */
@@ -47,7 +55,8 @@ public record ProviderConfig(String name, Pkcs11Uri token, String initArgs, Set<
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Set<String> KEYS = Set.of("name", "token", "library", "init-args", "enabled-algorithms",
-            "disabled-algorithms", "disabled-mechanisms", "max-sessions", "generated-keys", "allowed-modules");
+            "disabled-algorithms", "disabled-mechanisms", "max-sessions", "generated-keys", "allowed-modules", "message-digests",
+            "enabled-quirks", "disabled-quirks");
 
     public ProviderConfig {
         Objects.requireNonNull(token, "token");
@@ -55,12 +64,19 @@ public record ProviderConfig(String name, Pkcs11Uri token, String initArgs, Set<
         disabled = Set.copyOf(disabled);
         disabledMechanisms = Set.copyOf(disabledMechanisms);
         allowedModules = List.copyOf(allowedModules);
+        enabledQuirks = enabledQuirks.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(enabledQuirks));
+        disabledQuirks = disabledQuirks.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(disabledQuirks));
+        for (Quirk q : enabledQuirks) {
+            if (disabledQuirks.contains(q)) {
+                throw new InvalidParameterException(source + ": quirk '" + q.configName() + "' is both enabled and disabled");
+            }
+        }
     }
 
     /** A configuration that is only a token URI, everything else at its default. */
     public static ProviderConfig ofUri(Pkcs11Uri token) {
         return new ProviderConfig(null, token, null, Set.of(), Set.of(), Set.of(), DEFAULT_MAX_SESSIONS, false,
-                List.of(), "URI");
+                List.of(), false, Set.of(), Set.of(), "URI");
     }
 
     /**
@@ -158,7 +174,30 @@ public record ProviderConfig(String name, Pkcs11Uri token, String initArgs, Set<
             mechanisms.add(Mechanisms.parse(m, source));
         }
         return new ProviderConfig(name, token, value(p, "init-args"), patterns(p, "enabled-algorithms", source),
-                patterns(p, "disabled-algorithms", source), mechanisms, maxSessions, tokenKeys, allowed, source);
+                patterns(p, "disabled-algorithms", source), mechanisms, maxSessions, tokenKeys, allowed,
+                onOff(p, "message-digests", false, source), quirks(p, "enabled-quirks", source),
+                quirks(p, "disabled-quirks", source), source);
+    }
+
+    private static boolean onOff(Properties p, String key, boolean dflt, String source) {
+        String v = value(p, key);
+        if (v == null) {
+            return dflt;
+        }
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw new InvalidParameterException(source + ": " + key + " must be 'on' or 'off' (got '" + v + "')");
+        };
+    }
+
+    private static Set<Quirk> quirks(Properties p, String key, String source) {
+        Set<Quirk> out = EnumSet.noneOf(Quirk.class);
+        for (String s : list(p, key)) {
+            out.add(Quirk.byConfigName(s).orElseThrow(() -> new InvalidParameterException(source + ": " + key + ": unknown quirk '"
+                    + s + "' (known: " + Arrays.stream(Quirk.values()).map(Quirk::configName).collect(Collectors.joining(", ")) + ")")));
+        }
+        return out;
     }
 
     private static Pkcs11Uri parseUri(String text, String what) {
@@ -218,8 +257,16 @@ public record ProviderConfig(String name, Pkcs11Uri token, String initArgs, Set<
         return name == null ? "P11J" : "P11J-" + name;
     }
 
-    /** Whether the service {@code type.algorithm} may be offered. */
+    /**
+     * Whether the service {@code type.algorithm} may be offered. {@code MessageDigest} services need
+     * {@code message-digests = on}: digests hold no secret, so the token adds no protection, while a
+     * token round trip costs far more than hashing in the JVM; and a provider early in the provider
+     * list would otherwise take every digest in the JVM (JAR verification, TLS transcripts).
+     */
     public boolean allows(String type, String algorithm) {
+        if ("MessageDigest".equalsIgnoreCase(type) && !messageDigests) {
+            return false;
+        }
         if (matchesAny(disabled, type, algorithm)) {
             return false;
         }

@@ -7,6 +7,7 @@ import io.p11j.provider.codec.PssParameters;
 import io.p11j.provider.key.P11PrivateKey;
 import io.p11j.provider.key.P11PublicKey;
 import io.p11j.provider.token.Errors;
+import io.p11j.provider.token.Quirk;
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.PinSupplier;
@@ -275,9 +276,13 @@ public final class P11Signature extends SignatureSpi {
                 HashAlg h = pssHash;
                 long salt = pss.getSaltLength();
                 boolean raw = context.supports(CKM_RSA_PKCS_PSS);
+                if (pssMgfHash != h && context.has(Quirk.PSS_MGF1_EQUALS_HASH)) {
+                    throw new InvalidAlgorithmParameterException("the token " + context.tokenUri() + " takes RSA-PSS only with MGF1 over "
+                            + "the message digest (" + h.jcaName + "), not " + pssMgfHash.jcaName + " (quirk "
+                            + Quirk.PSS_MGF1_EQUALS_HASH.configName() + ")");
+                }
                 // Combined unless the MGF1 digest differs and the raw mechanism exists: tokens commonly take a
-                // combined mechanism only with MGF1 over its own digest. (SoftHSM2 2.6 refuses any other MGF1
-                // digest with either mechanism, CKR_ARGUMENTS_BAD: a SignatureException at sign/verify.)
+                // combined mechanism only with MGF1 over its own digest.
                 if (context.supports(h.rsaPss) && (pssMgfHash == h || !raw)) {
                     mechanism = Mechanism.rsaPss(h.rsaPss, h.ckm, pssMgfHash.mgf1, salt);
                 } else if (raw) {

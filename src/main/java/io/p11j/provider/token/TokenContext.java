@@ -24,10 +24,12 @@ import io.p11j.wrapper.ModuleOptions;
 import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -53,6 +55,7 @@ public final class TokenContext implements AutoCloseable {
     private final Pkcs11Uri.TokenInfo uriInfo;
     private final Map<Long, MechanismInfo> mechanisms;
     private final ProviderConfig config;
+    private final Set<Quirk> quirks;
     private final Object objectLock = new Object();
     private Session objectSession; // guarded by objectLock
     private volatile boolean closed;
@@ -65,6 +68,13 @@ public final class TokenContext implements AutoCloseable {
         this.uriInfo = new Pkcs11Uri.TokenInfo(info.label(), info.manufacturerId(), info.model(), info.serialNumber());
         this.mechanisms = mechanisms;
         this.config = config;
+        Set<Quirk> q = EnumSet.noneOf(Quirk.class);
+        for (Quirk quirk : Quirk.values()) {
+            if ((quirk.appliesTo(info) || config.enabledQuirks().contains(quirk)) && !config.disabledQuirks().contains(quirk)) {
+                q.add(quirk);
+            }
+        }
+        this.quirks = Collections.unmodifiableSet(q);
     }
 
     /**
@@ -191,6 +201,16 @@ public final class TokenContext implements AutoCloseable {
     /** The URI of an object on this token, built from what the caller already read (no token call). */
     public Pkcs11Uri objectUri(String label, Pkcs11Uri.Type type, byte[] id) {
         return Pkcs11Uri.forObject(uriInfo, new Pkcs11Uri.ObjectInfo(label, type, id));
+    }
+
+    /** Whether the provider works around {@code quirk} on this token (by the quirk table and the configuration). */
+    public boolean has(Quirk quirk) {
+        return quirks.contains(quirk);
+    }
+
+    /** The quirks assumed for this token. */
+    public Set<Quirk> quirks() {
+        return quirks;
     }
 
     /** Whether the token has {@code mechanism} (and the configuration does not disable it). */

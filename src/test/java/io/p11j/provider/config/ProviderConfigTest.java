@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.config;
 
+import io.p11j.provider.token.Quirk;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -64,5 +65,36 @@ class ProviderConfigTest {
                 .hasMessageContaining("not both");
         assertThatThrownBy(() -> ProviderConfig.parse("  "))
                 .hasMessageContaining("pkcs11: URI or the path");
+    }
+
+    @Test
+    void digestsAreOffUnlessSwitchedOn() throws Exception {
+        ProviderConfig dflt = ProviderConfig.parse("library=/x.so\n", null);
+        assertThat(dflt.messageDigests()).isFalse();
+        assertThat(dflt.allows("MessageDigest", "SHA-256")).isFalse();
+        assertThat(dflt.allows("Signature", "SHA256withECDSA")).isTrue();
+        ProviderConfig on = ProviderConfig.parse("library=/x.so\nmessage-digests = on\n", null);
+        assertThat(on.allows("MessageDigest", "SHA-256")).isTrue();
+        ProviderConfig onButDisabled = ProviderConfig.parse("library=/x.so\nmessage-digests = on\n"
+                + "disabled-algorithms = MessageDigest.SHA-1\n", null);
+        assertThat(onButDisabled.allows("MessageDigest", "SHA-1")).isFalse();
+        assertThat(onButDisabled.allows("MessageDigest", "SHA-512")).isTrue();
+        assertThat(ProviderConfig.ofUri(io.p11j.uri.Pkcs11Uri.parse("pkcs11:?module-path=/x.so")).allows("MessageDigest", "SHA-256"))
+                .isFalse();
+        assertThatThrownBy(() -> ProviderConfig.parse("library=/x.so\nmessage-digests = maybe\n", null))
+                .isInstanceOf(InvalidParameterException.class).hasMessageContaining("'on' or 'off'");
+    }
+
+    @Test
+    void quirksAreNamedAndSwitchable() {
+        ProviderConfig c = ProviderConfig.parse("library=/x.so\nenabled-quirks = rsa-cipher-single-part\n"
+                + "disabled-quirks = OAEP-SHA1-ONLY, no-operation-state\n", null);
+        assertThat(c.enabledQuirks()).containsExactly(Quirk.RSA_CIPHER_SINGLE_PART);
+        assertThat(c.disabledQuirks()).containsExactlyInAnyOrder(Quirk.OAEP_SHA1_ONLY, Quirk.NO_OPERATION_STATE);
+        assertThatThrownBy(() -> ProviderConfig.parse("library=/x.so\nenabled-quirks = flaky\n", null))
+                .isInstanceOf(InvalidParameterException.class).hasMessageContaining("unknown quirk 'flaky'")
+                .hasMessageContaining("rsa-cipher-single-part");
+        assertThatThrownBy(() -> ProviderConfig.parse("library=/x.so\nenabled-quirks = oaep-sha1-only\n"
+                + "disabled-quirks = oaep-sha1-only\n", null)).hasMessageContaining("both enabled and disabled");
     }
 }
