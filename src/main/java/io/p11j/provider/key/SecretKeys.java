@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.p11j.provider.key;
+
+import io.p11j.provider.token.TokenContext;
+import io.p11j.sys.Pkcs11Exception;
+import io.p11j.wrapper.ObjectRef;
+import io.p11j.wrapper.Session;
+import io.p11j.wrapper.attribute.Template;
+
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.security.ProviderException;
+import java.security.SecureRandom;
+import java.util.Locale;
+
+import static io.p11j.sys.Pkcs11Constants.*;
+import static io.p11j.wrapper.attribute.AttributeType.*;
+
+/**
+ * Making secret key objects: the one template every path (key generation, import, unwrap,
+ * derivation) starts from, and the one way a new object becomes a {@link P11SecretKey} — created on
+ * the context's object session, so that a session object outlives the call, and destroyed when its
+ * Java key becomes unreachable.
+ */
+public final class SecretKeys {
+
+    private static final SecureRandom IDS = new SecureRandom();
+    private static final int ID_BYTES = 16;
+
+    private SecretKeys() {
+    }
+
+    /** Creates one key object on a session; returns its handle. */
+    @FunctionalInterface
+    public interface Creator {
+        long create(Session session, Template template) throws Pkcs11Exception;
+    }
+
+    /**
+     * The {@code CKK_*} type for a JCA secret key algorithm: {@code AES}, {@code DESede},
+     * {@code ChaCha20}; HMAC and other keys are generic secrets.
+     *
+     * @throws NoSuchAlgorithmException for names that are not secret key algorithms the provider knows
+     */
+    public static long keyType(String algorithm) throws NoSuchAlgorithmException {
+        String a = algorithm.toUpperCase(Locale.ROOT);
+        if (a.equals("AES")) {
+            return CKK_AES;
+        } else if (a.equals("DESEDE") || a.equals("TRIPLEDES")) {
+            return CKK_DES3;
+        } else if (a.equals("CHACHA20")) {
+            return CKK_CHACHA20;
+        } else if (a.startsWith("HMAC") || a.equals("GENERIC") || a.equals("GENERICSECRET") || a.startsWith("TLS")) {
+            return CKK_GENERIC_SECRET;
+        }
+        throw new NoSuchAlgorithmException("not a secret key algorithm P11J creates on a token: " + algorithm);
+    }
+
+    /**
+     * The template of a new secret key: private, sensitive, extractable only when asked, with the
+     * uses its type has (ciphers encrypt, decrypt, wrap and unwrap; generic secrets sign, verify and
+     * derive), a random {@code CKA_ID} when none is given.
+     */
+    public static Template.Builder template(long keyType, boolean tokenObject, boolean extractable, String label, byte[] id) {
+        if (id == null) {
+            id = new byte[ID_BYTES];
+            IDS.nextBytes(id);
+        }
+        Template.Builder t = Template.builder().objectClass(CKO_SECRET_KEY).keyType(keyType).flag(TOKEN, tokenObject)
+                .flag(PRIVATE, true).flag(SENSITIVE, true).flag(EXTRACTABLE, extractable).id(id);
+        if (label != null) {
+            t.label(label);
+        }
+        if (keyType == CKK_GENERIC_SECRET) {
+            t.flag(SIGN, true).flag(VERIFY, true).flag(DERIVE, true);
+        } else {
+            t.flag(ENCRYPT, true).flag(DECRYPT, true).flag(WRAP, true).flag(UNWRAP, true);
+        }
+        return t;
+    }
+
+    /**
+     * Runs {@code creator} with {@code template} on the object session and returns the new object as
+     * a key called {@code algorithm}. A session object ({@code CKA_TOKEN} false) is destroyed when the
+     * key becomes unreachable; an object that cannot be read back is destroyed at once.
+     */
+    public static P11SecretKey create(TokenContext context, Template template, String algorithm, Creator creator)
+            throws Pkcs11Exception {
+        return context.withObjectSession(s -> {
+            long handle = creator.create(s, template);
+            try {
+                P11Key key = Keys.load(context, s, handle);
+                if (!(key instanceof P11SecretKey)) {
+                    throw new InvalidKeyException("the new object is not a secret key");
+                }
+                P11SecretKey secret = new P11SecretKey(context, key.ref(), key.attributes(), algorithm);
+                if (!secret.isTokenObject()) {
+                    context.destroyWhenUnreachable(secret, secret.ref());
+                }
+                return secret;
+            } catch (InvalidKeyException | Pkcs11Exception | RuntimeException e) {
+                try {
+                    s.destroyObject(handle); // nothing half-made stays on the token
+                } catch (Pkcs11Exception | RuntimeException ignored) {
+                    // reporting the first failure
+                }
+                if (e instanceof Pkcs11Exception p) {
+                    throw p;
+                }
+                throw new ProviderException("the new secret key is unreadable: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** A reference-only view for callers that already hold the attributes (no token call). */
+    public static P11SecretKey of(TokenContext context, ObjectRef ref, KeyAttributes attributes, String algorithm) {
+        return new P11SecretKey(context, ref, attributes, algorithm);
+    }
+}
