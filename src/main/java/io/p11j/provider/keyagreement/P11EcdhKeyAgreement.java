@@ -4,10 +4,13 @@ package io.p11j.provider.keyagreement;
 import io.p11j.provider.codec.EcCurves;
 import io.p11j.provider.codec.EcPoints;
 import io.p11j.provider.key.P11EcPrivateKey;
+import io.p11j.provider.key.SecretKeys;
 import io.p11j.provider.token.Errors;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.attribute.Template;
 import io.p11j.wrapper.mechanism.Mechanism;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.asn1.x9.X9ECParameters;
 
 import javax.crypto.KeyAgreementSpi;
 import javax.crypto.SecretKey;
@@ -17,22 +20,44 @@ import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
 import java.security.Key;
 import java.security.NoSuchAlgorithmException;
+import java.security.ProviderException;
 import java.security.SecureRandom;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.AlgorithmParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
 import java.security.spec.InvalidKeySpecException;
 import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static io.p11j.sys.Pkcs11Constants.*;
 import static io.p11j.wrapper.attribute.AttributeType.*;
 
 /**
  * ECDH ({@code CKM_ECDH1_DERIVE}, no KDF) with a private key on the token and a peer public key from
- * any provider. The shared secret is derived into a short-lived, extractable session object, read, and
- * destroyed. This is what makes P11J safe at position 1 of the provider list: JSSE's ephemeral ECDHE
- * keys then come from P11J's {@code KeyPairGenerator}, and their agreement must too.
+ * any provider.
+ *
+ * <p><b>Secrets.</b> {@code generateSecret(algorithm)} derives a secret key on the token
+ * ({@code AES}, {@code DESede}, {@code ChaCha20}, {@code Hmac…}, {@code Generic}): sensitive,
+ * non-extractable, a session object unless {@code generated-keys = token}, its length given by
+ * {@code CKA_VALUE_LEN} — the leading bytes of the shared secret, as the JDK's key agreements cut
+ * it (AES: 32 bytes where the secret has them, else 24 or 16). {@code TlsPremasterSecret} and
+ * {@code generateSecret()} give the secret's bytes: it is derived into a short-lived, extractable,
+ * non-sensitive generic secret, read, and destroyed — one pooled session, one round trip. That is
+ * what makes P11J safe at position 1 of the provider list: JSSE's ephemeral ECDHE keys then come from
+ * P11J's {@code KeyPairGenerator}, and their agreement must too, with the secret in JSSE's hands.
+ *
+ * <p><b>Peer keys.</b> Checked here, with Bouncy Castle, before the token sees them (tokens such as
+ * SoftHSM2 take any point): the key must be on the private key's curve (same field, coefficients,
+ * generator, order and cofactor) and its point on that curve and in its group, else
+ * {@code InvalidKeyException} — an invalid-curve point would leak the private key.
  */
 public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
+
+    /** Bouncy Castle's curves by name, for validating peer points. */
+    private static final Map<String, X9ECParameters> BC_CURVES = new ConcurrentHashMap<>();
 
     private P11EcPrivateKey privateKey;
     private byte[] peerPoint;
@@ -70,27 +95,53 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
         if (!(key instanceof ECPublicKey peer)) {
             throw new InvalidKeyException("the peer key must be an ECPublicKey");
         }
-        if (peer.getParams().getCurve().getField().getFieldSize() != privateKey.getParams().getCurve().getField().getFieldSize()
-                || !peer.getParams().getOrder().equals(privateKey.getParams().getOrder())) {
+        ECParameterSpec ours = privateKey.getParams();
+        if (!sameCurve(peer.getParams(), ours)) {
             throw new InvalidKeyException("the peer key is on another curve");
         }
+        checkPoint(peer.getW(), ours);
         try {
-            // The point must be on our curve (an invalid-curve point would leak the private key).
-            peerPoint = EcPoints.uncompressed(peer.getW(), privateKey.getParams());
+            peerPoint = EcPoints.uncompressed(peer.getW(), ours);
         } catch (InvalidKeySpecException e) {
             throw new InvalidKeyException("invalid peer public key: " + e.getMessage(), e);
         }
         return null;
     }
 
+    /** The same curve: field, coefficients, generator, order and cofactor (the order alone does not make a curve). */
+    private static boolean sameCurve(ECParameterSpec a, ECParameterSpec b) {
+        return a == b || a != null && a.getCurve().equals(b.getCurve()) && a.getGenerator().equals(b.getGenerator())
+                && a.getOrder().equals(b.getOrder()) && a.getCofactor() == b.getCofactor();
+    }
+
+    /** Bouncy Castle's check: the point is on the curve, not the identity, and in the prime-order group. */
+    private static void checkPoint(ECPoint w, ECParameterSpec params) throws InvalidKeyException {
+        if (w == null || ECPoint.POINT_INFINITY.equals(w)) {
+            throw new InvalidKeyException("invalid peer public key: the point at infinity");
+        }
+        X9ECParameters curve;
+        try {
+            String name = EcCurves.name(params);
+            curve = BC_CURVES.computeIfAbsent(name, ECNamedCurveTable::getByName);
+        } catch (InvalidAlgorithmParameterException e) {
+            throw new InvalidKeyException("ECDH on an unsupported curve: " + e.getMessage(), e);
+        }
+        boolean valid;
+        try {
+            valid = curve.getCurve().validatePoint(w.getAffineX(), w.getAffineY()).isValid();
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            valid = false; // off the curve, or a coordinate outside the field
+        }
+        if (!valid) {
+            throw new InvalidKeyException("invalid peer public key: the point is not on the curve");
+        }
+    }
+
+    /** The secret's bytes; see the class comment. */
     @Override
     protected byte[] engineGenerateSecret() throws IllegalStateException {
-        if (privateKey == null || peerPoint == null) {
-            throw new IllegalStateException("call init and doPhase first");
-        }
         P11EcPrivateKey key = privateKey;
-        byte[] point = peerPoint;
-        peerPoint = null; // one secret per doPhase, as the JDK's ECDH
+        byte[] point = takePeerPoint();
         int size = EcCurves.fieldBytes(key.getParams());
         Template template = Template.builder().objectClass(CKO_SECRET_KEY).keyType(CKK_GENERIC_SECRET)
                 .flag(TOKEN, false).flag(SENSITIVE, false).flag(EXTRACTABLE, true).set(VALUE_LEN, (long) size).build();
@@ -99,19 +150,32 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
                 long secret = s.deriveKey(Mechanism.ecdh1Derive(CKD_NULL, null, point), key.handle(s), template);
                 try {
                     // The secret's length is known: one read, no length query first.
-                    return s.getAttributesSized(secret, size, VALUE).get(VALUE).orElseThrow(() ->
-                            new IllegalStateException("the token did not reveal the derived secret"));
+                    return s.getAttributesSized(secret, size, VALUE).get(VALUE).orElseThrow(() -> refused(key, null));
                 } finally {
                     s.destroyObject(secret);
                 }
             });
         } catch (Pkcs11Exception e) {
-            throw Errors.provider("ECDH on " + key.context().tokenUri(), e);
+            long rv = e.rv();
+            if (rv == CKR_TEMPLATE_INCONSISTENT || rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE
+                    || rv == CKR_KEY_UNEXTRACTABLE) {
+                throw refused(key, e);
+            }
+            throw Errors.provider("ECDH (C_DeriveKey, CKM_ECDH1_DERIVE) with " + key.uri(), e);
         }
+    }
+
+    private static ProviderException refused(P11EcPrivateKey key, Pkcs11Exception cause) {
+        return new ProviderException("the token of " + key.uri() + " does not give out ECDH secrets (it derives only "
+                + "sensitive or non-extractable keys): use generateSecret(\"AES\") or another algorithm for a key on the token"
+                + (cause == null ? "" : ": " + cause.getMessage()), cause);
     }
 
     @Override
     protected int engineGenerateSecret(byte[] sharedSecret, int offset) throws IllegalStateException, ShortBufferException {
+        if (privateKey == null || peerPoint == null) {
+            throw new IllegalStateException("call init and doPhase first");
+        }
         int size = EcCurves.fieldBytes(privateKey.getParams());
         if (sharedSecret.length - offset < size) {
             throw new ShortBufferException("need " + size + " bytes");
@@ -122,17 +186,82 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
         return s.length;
     }
 
-    /** Only {@code TlsPremasterSecret}, as the JDK's ECDH (token-resident secret keys come with the JCE services). */
+    /**
+     * {@code TlsPremasterSecret}: the secret's bytes, as the JDK's ECDH gives them (JSSE derives its keys
+     * from them). Any other secret key algorithm: a key derived on the token; see the class comment.
+     */
     @Override
     protected SecretKey engineGenerateSecret(String algorithm) throws IllegalStateException, NoSuchAlgorithmException {
-        if (!"TlsPremasterSecret".equalsIgnoreCase(algorithm)) {
-            throw new NoSuchAlgorithmException("P11J ECDH gives secrets for TlsPremasterSecret only, not " + algorithm);
+        if (algorithm == null) {
+            throw new NoSuchAlgorithmException("the secret key algorithm is null");
         }
-        byte[] s = engineGenerateSecret();
+        if ("TlsPremasterSecret".equalsIgnoreCase(algorithm)) {
+            if (privateKey == null || peerPoint == null) {
+                throw new IllegalStateException("call init and doPhase first");
+            }
+            byte[] s = engineGenerateSecret();
+            try {
+                return new SecretKeySpec(s, "TlsPremasterSecret");
+            } finally {
+                Arrays.fill(s, (byte) 0);
+            }
+        }
+        long keyType = SecretKeys.keyType(algorithm);
+        if (privateKey == null || peerPoint == null) {
+            throw new IllegalStateException("call init and doPhase first");
+        }
+        P11EcPrivateKey key = privateKey;
+        int secretBytes = EcCurves.fieldBytes(key.getParams());
+        int length = keyLength(keyType, secretBytes, algorithm);
+        byte[] point = takePeerPoint();
+        Template template = SecretKeys.template(keyType, key.context().config().tokenKeys(), false, null, null)
+                .set(VALUE_LEN, (long) length).build();
+        Mechanism mechanism = Mechanism.ecdh1Derive(CKD_NULL, null, point);
         try {
-            return new SecretKeySpec(s, "TlsPremasterSecret");
-        } finally {
-            Arrays.fill(s, (byte) 0);
+            return SecretKeys.create(key.context(), template, jcaName(keyType, algorithm),
+                    (s, t) -> s.deriveKey(mechanism, key.handle(s), t));
+        } catch (Pkcs11Exception e) {
+            throw Errors.provider("ECDH to a " + algorithm + " key (C_DeriveKey, CKM_ECDH1_DERIVE) with " + key.uri(), e);
         }
+    }
+
+    /** The peer point of the last doPhase, consumed: one secret per doPhase, as the JDK's ECDH. */
+    private byte[] takePeerPoint() {
+        if (privateKey == null || peerPoint == null) {
+            throw new IllegalStateException("call init and doPhase first");
+        }
+        byte[] point = peerPoint;
+        peerPoint = null;
+        return point;
+    }
+
+    /** {@code CKA_VALUE_LEN} for a key of {@code keyType} cut from a secret of {@code secretBytes}. */
+    private static int keyLength(long keyType, int secretBytes, String algorithm) throws NoSuchAlgorithmException {
+        int length;
+        if (keyType == CKK_AES) {
+            length = secretBytes >= 32 ? 32 : secretBytes >= 24 ? 24 : 16;
+        } else if (keyType == CKK_DES3) {
+            length = 24;
+        } else if (keyType == CKK_CHACHA20) {
+            length = 32;
+        } else {
+            length = secretBytes; // generic secrets (HMAC keys) take the whole secret
+        }
+        if (length > secretBytes) {
+            throw new NoSuchAlgorithmException("a " + secretBytes + "-byte ECDH secret is too short for a " + algorithm + " key");
+        }
+        return length;
+    }
+
+    private static String jcaName(long keyType, String algorithm) {
+        if (keyType == CKK_AES) {
+            return "AES";
+        } else if (keyType == CKK_DES3) {
+            return "DESede";
+        } else if (keyType == CKK_CHACHA20) {
+            return "ChaCha20";
+        }
+        String a = algorithm.toUpperCase(Locale.ROOT);
+        return a.equals("GENERIC") || a.equals("GENERICSECRET") ? "Generic" : algorithm;
     }
 }

@@ -2,6 +2,7 @@
 package io.p11j.provider.service;
 
 import io.p11j.provider.token.TokenContext;
+import io.p11j.wrapper.TokenFlag;
 
 import java.security.Key;
 import java.security.NoSuchAlgorithmException;
@@ -52,8 +53,11 @@ public record ServiceDescriptor(String type, String algorithm, List<String> alia
         attributes = Map.copyOf(attributes);
     }
 
-    /** Whether {@code context}'s token has one of the mechanisms. */
+    /** Whether {@code context}'s token has one of the mechanisms ({@code SecureRandom}: whether it has an RNG). */
     public boolean availableOn(TokenContext context) {
+        if (type.equals("SecureRandom") && !context.info().has(TokenFlag.RNG)) {
+            return false; // a random service needs the token's generator (CKF_RNG), not a mechanism
+        }
         if (mechanisms.length == 0) {
             return true;
         }

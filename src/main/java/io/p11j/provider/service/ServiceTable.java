@@ -26,6 +26,9 @@ public final class ServiceTable {
         all.addAll(io.p11j.provider.keypairgen.KeyPairGeneratorServices.descriptors());
         all.addAll(io.p11j.provider.signature.SignatureServices.descriptors());
         all.addAll(io.p11j.provider.keyagreement.KeyAgreementServices.descriptors());
+        all.addAll(io.p11j.provider.keyfactory.KeyFactoryServices.descriptors());
+        all.addAll(io.p11j.provider.random.RandomServices.descriptors());
+        all.addAll(io.p11j.provider.digest.DigestServices.descriptors());
         return all;
     }
 
