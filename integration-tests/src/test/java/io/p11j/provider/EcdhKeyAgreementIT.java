@@ -84,6 +84,61 @@ class EcdhKeyAgreementIT {
         assertThatThrownBy(() -> a.doPhase(p384.generateKeyPair().getPublic(), true))
                 .isInstanceOf(InvalidKeyException.class).hasMessageContaining("another curve");
         a.doPhase(softOther.getPublic(), true);
-        assertThatThrownBy(() -> a.generateSecret("AES")).isInstanceOf(NoSuchAlgorithmException.class);
+        assertThatThrownBy(() -> a.generateSecret("Blowfish")).isInstanceOf(NoSuchAlgorithmException.class);
+        assertThatThrownBy(() -> a.generateSecret("AES/128")).isInstanceOf(NoSuchAlgorithmException.class);
+        a.generateSecret("AES");
+        assertThatThrownBy(() -> a.generateSecret("AES")).as("one secret per doPhase").isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * {@code generateSecret("AES")} and {@code ("HmacSHA256")}: keys derived on the token, sensitive and
+     * non-extractable session objects, whose values are the shared secret cut by the token to
+     * {@code CKA_VALUE_LEN} (SoftHSM2 keeps the last bytes; on P-256 an AES-256 key is the whole secret):
+     * proven by using them on the token (AES-ECB, HMAC through the wrapper) against SunJCE with keys cut
+     * from SunEC's secret.
+     */
+    @Test
+    void secretKeysDerivedOnTheToken() throws Exception {
+        for (String curve : new String[] {"secp256r1", "secp384r1", "secp521r1"}) {
+            KeyPairGenerator onToken = KeyPairGenerator.getInstance("EC", provider);
+            onToken.initialize(new ECGenParameterSpec(curve));
+            KeyPair ours = onToken.generateKeyPair();
+            KeyPairGenerator soft = KeyPairGenerator.getInstance("EC", "SunEC");
+            soft.initialize(new ECGenParameterSpec(curve));
+            KeyPair theirs = soft.generateKeyPair();
+            KeyAgreement b = KeyAgreement.getInstance("ECDH", "SunEC");
+            b.init(theirs.getPrivate());
+            b.doPhase(ours.getPublic(), true);
+            byte[] shared = b.generateSecret();
+
+            KeyAgreement a = KeyAgreement.getInstance("ECDH", provider);
+            a.init(ours.getPrivate());
+            a.doPhase(theirs.getPublic(), true);
+            javax.crypto.SecretKey aes = a.generateSecret("AES");
+            assertThat(aes).isInstanceOf(P11jKey.class);
+            assertThat(aes.getAlgorithm()).isEqualTo("AES");
+            assertThat(aes.getEncoded()).as("the value stays on the token").isNull();
+            P11jKey k = (P11jKey) aes;
+            assertThat(k.isSensitive()).isTrue();
+            assertThat(k.isExtractable()).isFalse();
+            assertThat(k.isTokenObject()).as("generated-keys = session").isFalse();
+            io.p11j.provider.key.P11SecretKey p = (io.p11j.provider.key.P11SecretKey) aes;
+            byte[] block = new byte[16];
+            byte[] tokenCipher = p.context().execute(s -> s.encrypt(io.p11j.wrapper.mechanism.Mechanism.of(
+                    io.p11j.sys.Pkcs11Constants.CKM_AES_ECB), p.handle(s), block));
+            javax.crypto.Cipher sun = javax.crypto.Cipher.getInstance("AES/ECB/NoPadding", "SunJCE");
+            // The token cuts the secret to CKA_VALUE_LEN; SoftHSM2 keeps its last (least significant) bytes.
+            sun.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(shared, shared.length - 32, 32, "AES"));
+            assertThat(tokenCipher).as(curve + ": AES-256 from the last 32 bytes").isEqualTo(sun.doFinal(block));
+
+            a.doPhase(theirs.getPublic(), true);
+            io.p11j.provider.key.P11SecretKey hmac = (io.p11j.provider.key.P11SecretKey) a.generateSecret("HmacSHA256");
+            assertThat(hmac.getAlgorithm()).isEqualTo("HmacSHA256");
+            byte[] tokenMac = hmac.context().execute(s -> s.sign(io.p11j.wrapper.mechanism.Mechanism.of(
+                    io.p11j.sys.Pkcs11Constants.CKM_SHA256_HMAC), hmac.handle(s), block));
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256", "SunJCE");
+            mac.init(new javax.crypto.spec.SecretKeySpec(shared, "HmacSHA256"));
+            assertThat(tokenMac).as(curve + ": HMAC key of the whole secret").isEqualTo(mac.doFinal(block));
+        }
     }
 }

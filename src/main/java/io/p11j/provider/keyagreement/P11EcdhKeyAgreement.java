@@ -42,8 +42,11 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  * <p><b>Secrets.</b> {@code generateSecret(algorithm)} derives a secret key on the token
  * ({@code AES}, {@code DESede}, {@code ChaCha20}, {@code Hmac…}, {@code Generic}): sensitive,
  * non-extractable, a session object unless {@code generated-keys = token}, its length given by
- * {@code CKA_VALUE_LEN} — the leading bytes of the shared secret, as the JDK's key agreements cut
- * it (AES: 32 bytes where the secret has them, else 24 or 16). {@code TlsPremasterSecret} and
+ * {@code CKA_VALUE_LEN} (AES: 32 bytes where the secret has them, else 24 or 16; DESede 24; ChaCha20 32;
+ * generic and HMAC keys the whole secret). Where that is shorter than the secret the token cuts it, and
+ * PKCS#11 leaves which end to the token: SoftHSM2 keeps the last (least significant) bytes, where the
+ * JDK's key agreements take the first; on P-256 an AES-256 key is the whole secret either way.
+ * {@code TlsPremasterSecret} and
  * {@code generateSecret()} give the secret's bytes: it is derived into a short-lived, extractable,
  * non-sensitive generic secret, read, and destroyed — one pooled session, one round trip. That is
  * what makes P11J safe at position 1 of the provider list: JSSE's ephemeral ECDHE keys then come from
