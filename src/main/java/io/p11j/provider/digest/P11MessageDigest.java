@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.digest;
 
+import com.sun.jna.Memory;
 import io.p11j.provider.token.Errors;
 import io.p11j.provider.token.Quirk;
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
+import io.p11j.sys.Pkcs11Function;
+import io.p11j.sys.Pkcs11Functions;
+import io.p11j.wrapper.Pkcs11Errors;
 import io.p11j.wrapper.PooledSession;
 import io.p11j.wrapper.Session;
 import io.p11j.wrapper.SessionPool;
@@ -16,6 +20,9 @@ import java.security.MessageDigestSpi;
 import java.security.ProviderException;
 import java.util.Arrays;
 
+import static io.p11j.sys.Pkcs11Constants.CKR_OK;
+import static io.p11j.sys.Pkcs11Constants.CKR_SESSION_HANDLE_INVALID;
+
 /**
  * A {@code MessageDigest} computed by the token ({@code CKM_SHA_1}, {@code CKM_SHA256}, …).
  *
@@ -23,7 +30,8 @@ import java.util.Arrays;
  * {@code digest} borrows one pooled session for a single {@code C_DigestInit}+{@code C_Digest}: one
  * session round trip per digest, no session held between calls. More data switches to a multi-part
  * operation that holds its session until {@code digest} or {@code reset}, always given back (the
- * pool ends an unfinished operation; a cleaner gives it back if the engine is abandoned).
+ * pool ends an unfinished operation; a cleaner gives it back if the engine is abandoned), and
+ * streams 64 KiB {@code C_DigestUpdate}s from one native buffer.
  *
  * <p><b>Clone.</b> While the data is still buffered the clone copies the buffer. Once a multi-part
  * operation runs on the token, cloning would need {@code C_GetOperationState}: the wrapper does not
@@ -58,6 +66,7 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
     private boolean failed;
     private final byte[] one = new byte[1];
     private byte[] chunk;
+    private Memory nativeChunk;
 
     /** The operand of {@link #digestWork}: a field, so that a digest allocates no lambda. */
     private byte[] opData;
@@ -212,11 +221,30 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
         }
     }
 
+    /**
+     * {@code C_DigestUpdate} straight from one native buffer this engine keeps while it streams: the
+     * wrapper's per-call copy would allocate, zero and free a native buffer for every chunk, which on a
+     * large message costs more than the calls themselves. The session still tracks the operation it
+     * began ({@code digestInit}); a failed update ends it on the token, and giving the session back ends
+     * or closes whatever is left.
+     */
     private void stream(byte[] b, int off, int n) {
         Session s = held.session();
         try {
+            if (!s.isCurrent()) {
+                throw Pkcs11Errors.of(Pkcs11Function.C_DigestUpdate, CKR_SESSION_HANDLE_INVALID);
+            }
+            if (nativeChunk == null) {
+                nativeChunk = new Memory(CHUNK);
+            }
+            Pkcs11Functions f = s.token().module().functions();
             for (int done = 0; done < n; done += CHUNK) {
-                s.digestUpdate(b, off + done, Math.min(CHUNK, n - done));
+                int k = Math.min(CHUNK, n - done);
+                nativeChunk.write(0, b, off + done, k);
+                long rv = f.C_DigestUpdate(s.handle(), nativeChunk, k);
+                if (rv != CKR_OK) {
+                    throw Pkcs11Errors.of(Pkcs11Function.C_DigestUpdate, rv);
+                }
             }
         } catch (Pkcs11Exception e) {
             failed = true;
@@ -232,6 +260,11 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
             held = null;
             heldRelease = null;
             r.clean();
+        }
+        if (nativeChunk != null) {
+            nativeChunk.clear(); // the message may matter to someone: it does not linger in native memory
+            nativeChunk.close();
+            nativeChunk = null;
         }
     }
 }

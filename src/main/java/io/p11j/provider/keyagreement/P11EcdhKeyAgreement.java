@@ -3,10 +3,14 @@ package io.p11j.provider.keyagreement;
 
 import io.p11j.provider.codec.EcCurves;
 import io.p11j.provider.codec.EcPoints;
+import io.p11j.provider.key.KeyAttributes;
 import io.p11j.provider.key.P11EcPrivateKey;
+import io.p11j.provider.key.P11SecretKey;
 import io.p11j.provider.key.SecretKeys;
 import io.p11j.provider.token.Errors;
+import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
+import io.p11j.wrapper.ObjectRef;
 import io.p11j.wrapper.attribute.Template;
 import io.p11j.wrapper.mechanism.Mechanism;
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
@@ -59,8 +63,15 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  */
 public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
 
-    /** Bouncy Castle's curves by name, for validating peer points. */
-    private static final Map<String, X9ECParameters> BC_CURVES = new ConcurrentHashMap<>();
+    /**
+     * Bouncy Castle's curve for each private key curve seen, for validating peer points. Keyed by the
+     * parameter object itself (P11J's keys share the few {@code EcCurves} instances), so a lookup costs
+     * no curve comparison; bounded in case some caller makes a new parameter object per key.
+     */
+    private static final Map<ECParameterSpec, X9ECParameters> BC_CURVES = new ConcurrentHashMap<>();
+    private static final int BC_CURVES_MAX = 16;
+    private static final SecureRandom IDS = new SecureRandom();
+    private static final int ID_BYTES = 16;
 
     private P11EcPrivateKey privateKey;
     private byte[] peerPoint;
@@ -122,12 +133,16 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
         if (w == null || ECPoint.POINT_INFINITY.equals(w)) {
             throw new InvalidKeyException("invalid peer public key: the point at infinity");
         }
-        X9ECParameters curve;
-        try {
-            String name = EcCurves.name(params);
-            curve = BC_CURVES.computeIfAbsent(name, ECNamedCurveTable::getByName);
-        } catch (InvalidAlgorithmParameterException e) {
-            throw new InvalidKeyException("ECDH on an unsupported curve: " + e.getMessage(), e);
+        X9ECParameters curve = BC_CURVES.get(params);
+        if (curve == null) {
+            try {
+                curve = ECNamedCurveTable.getByName(EcCurves.name(params));
+            } catch (InvalidAlgorithmParameterException e) {
+                throw new InvalidKeyException("ECDH on an unsupported curve: " + e.getMessage(), e);
+            }
+            if (BC_CURVES.size() < BC_CURVES_MAX) {
+                BC_CURVES.put(params, curve);
+            }
         }
         boolean valid;
         try {
@@ -217,15 +232,28 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
         int secretBytes = EcCurves.fieldBytes(key.getParams());
         int length = keyLength(keyType, secretBytes, algorithm);
         byte[] point = takePeerPoint();
-        Template template = SecretKeys.template(keyType, key.context().config().tokenKeys(), false, null, null)
-                .set(VALUE_LEN, (long) length).build();
+        TokenContext context = key.context();
+        boolean tokenObject = context.config().tokenKeys();
+        byte[] id = new byte[ID_BYTES];
+        IDS.nextBytes(id);
+        Template template = SecretKeys.template(keyType, tokenObject, false, null, id).set(VALUE_LEN, (long) length).build();
         Mechanism mechanism = Mechanism.ecdh1Derive(CKD_NULL, null, point);
+        long handle;
         try {
-            return SecretKeys.create(key.context(), template, jcaName(keyType, algorithm),
-                    (s, t) -> s.deriveKey(mechanism, key.handle(s), t));
+            // On the object session, so that a session object outlives the call.
+            handle = context.withObjectSession(s -> s.deriveKey(mechanism, key.handle(s), template));
         } catch (Pkcs11Exception e) {
             throw Errors.provider("ECDH to a " + algorithm + " key (C_DeriveKey, CKM_ECDH1_DERIVE) with " + key.uri(), e);
         }
+        // Every attribute of the new key is the template's: no read back (one C_GetAttributeValue costs
+        // SoftHSM2 about as much as a tenth of the derivation).
+        ObjectRef ref = context.ref(handle, CKO_SECRET_KEY, id, null);
+        P11SecretKey secret = SecretKeys.of(context, ref,
+                new KeyAttributes(CKO_SECRET_KEY, keyType, null, id, tokenObject, true, false, false), jcaName(keyType, algorithm));
+        if (!tokenObject) {
+            context.destroyWhenUnreachable(secret, ref);
+        }
+        return secret;
     }
 
     /** The peer point of the last doPhase, consumed: one secret per doPhase, as the JDK's ECDH. */

@@ -57,7 +57,8 @@ class SecureRandomIT {
         SecureRandom r = SecureRandom.getInstance("PKCS11", provider);
         assertThat(r.getProvider()).isSameAs(provider);
         Set<ByteBuffer> seen = new HashSet<>();
-        for (int n : new int[] {1, 16, 32, 33, 1000, 64 * 1024, 64 * 1024 + 1, 300_000}) {
+        for (int n : new int[] {1, 16, 32, 33, P11SecureRandom.SMALL, P11SecureRandom.SMALL + 1, P11SecureRandom.BUFFER, 1000,
+                64 * 1024, 64 * 1024 + 1, 300_000}) {
             byte[] a = new byte[n];
             byte[] b = new byte[n];
             r.nextBytes(a);
@@ -91,6 +92,19 @@ class SecureRandomIT {
         other.setSeed(new byte[] {1, 2, 3, 4});
         other.nextBytes(b);
         assertThat(a).as("a seed does not make the output repeatable").isNotEqualTo(b);
+        // Small requests come from a buffer: a long run of them never repeats a value or leaves zeros.
+        Set<ByteBuffer> seen = new HashSet<>();
+        for (int i = 0; i < 2000; i++) {
+            byte[] x = new byte[1 + i % P11SecureRandom.SMALL];
+            r.nextBytes(x);
+            if (x.length >= 16) {
+                assertThat(seen.add(ByteBuffer.wrap(x))).isTrue();
+                assertThat(x).isNotEqualTo(new byte[x.length]);
+            }
+            if (i % 100 == 0) {
+                r.setSeed(i); // empties the buffer: the next request refills it
+            }
+        }
     }
 
     @Test
