@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,6 +42,11 @@ public final class ExternalProcess implements AutoCloseable {
 
     /** Starts {@code command} in {@code dir} with {@code stdin} (null: none) and the token's SoftHSM2 configuration. */
     public static ExternalProcess start(Path dir, List<String> command, String stdin) {
+        return start(dir, command, stdin, Map.of());
+    }
+
+    /** As {@link #start(Path, List, String)}, with {@code env} added to the environment. */
+    public static ExternalProcess start(Path dir, List<String> command, String stdin, Map<String, String> env) {
         try {
             Path log = Files.createTempFile(dir, "process", ".log");
             Path in = stdin == null ? null : Files.writeString(Files.createTempFile(dir, "process", ".in"), stdin);
@@ -48,6 +54,7 @@ public final class ExternalProcess implements AutoCloseable {
                     .redirectOutput(log.toFile())
                     .redirectInput(in == null ? ProcessBuilder.Redirect.from(new File("/dev/null")) : ProcessBuilder.Redirect.from(in.toFile()));
             pb.environment().put("SOFTHSM2_CONF", SoftHsm.get().configFile().toString());
+            pb.environment().putAll(env);
             return new ExternalProcess(List.copyOf(command), pb.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command, e);
@@ -56,7 +63,12 @@ public final class ExternalProcess implements AutoCloseable {
 
     /** Runs {@code command} to its end (at most {@link #TIMEOUT}) and gives its exit code and output. */
     public static Result run(Path dir, List<String> command, String stdin) {
-        try (ExternalProcess p = start(dir, command, stdin)) {
+        return run(dir, command, stdin, Map.of());
+    }
+
+    /** As {@link #run(Path, List, String)}, with {@code env} added to the environment. */
+    public static Result run(Path dir, List<String> command, String stdin, Map<String, String> env) {
+        try (ExternalProcess p = start(dir, command, stdin, env)) {
             return p.await();
         }
     }
