@@ -112,7 +112,7 @@ class JarsignerIT {
         return Jdk.all();
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("jdks")
     void signsWithTokenKeysAndVerifiesStrictly(Jdk jdk) throws Exception {
         Path allJar = Jdk.allJar();
@@ -149,7 +149,7 @@ class JarsignerIT {
      * P11J configured at position 1 of the provider list: jarsigner names no provider, opens the token's
      * keystore by type, signs with the token's key, and verifies with P11J first among the providers.
      */
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("jdks")
     void firstInTheProviderList(Jdk jdk) throws Exception {
         Path security = jdk.providerFirst("P11J " + ProviderFixture.uri(token, dir), dir);

@@ -73,7 +73,7 @@ class KeytoolIT {
         return Jdk.all();
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("jdks")
     void keysBornOnTheTokenCsrSignedChainImportedExportedAndDeleted(Jdk jdk) throws Exception {
         String rsa = jdk.tag() + "-rsa";
@@ -145,7 +145,7 @@ class KeytoolIT {
      * P11J configured at position 1 of the provider list, the JDK's own providers after it: keytool names
      * no provider at all, and its plain {@code KeyPairGenerator.getInstance("EC")} is then the token's.
      */
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("jdks")
     void firstInTheProviderList(Jdk jdk) throws Exception {
         Path security = jdk.providerFirst("P11J " + ProviderFixture.uri(token, dir), dir);
