@@ -152,6 +152,10 @@ public final class P11KeyPairGenerator extends KeyPairGeneratorSpi {
             publicExponent = r.getPublicExponent();
         } else if (kind == Kind.EC && spec instanceof ECGenParameterSpec g) {
             ecParams = EcCurves.byName(g.getName());
+        } else if (kind == Kind.EC && spec instanceof NamedParameterSpec n) {
+            // keytool -groupname tries a plain NamedParameterSpec first: refusing it made the JCA fail over to
+            // SunEC, so with P11J first in the provider list keytool silently generated EC keys in software.
+            ecParams = EcCurves.byName(n.getName());
         } else if (kind == Kind.EC && spec instanceof ECParameterSpec p) {
             EcCurves.oid(p); // a named curve the provider knows, or an exception
             ecParams = p;
