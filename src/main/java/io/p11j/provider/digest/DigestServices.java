@@ -38,6 +38,7 @@ public final class DigestServices {
     private DigestServices() {
     }
 
+    /** The family's services, for {@code ServiceTable.all()}. */
     public static List<ServiceDescriptor> descriptors() {
         List<ServiceDescriptor> out = new ArrayList<>();
         for (Algorithm a : ALGORITHMS) {

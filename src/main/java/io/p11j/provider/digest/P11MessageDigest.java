@@ -96,7 +96,7 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
         }
         if (held != null) {
             stream(input, offset, n);
-        } else if (len + n <= SINGLE_PART_LIMIT) {
+        } else if (n <= SINGLE_PART_LIMIT - len) {
             append(input, offset, n);
         } else {
             startMultipart();

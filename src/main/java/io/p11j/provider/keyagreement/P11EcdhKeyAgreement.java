@@ -70,7 +70,11 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
      */
     private static final Map<ECParameterSpec, X9ECParameters> BC_CURVES = new ConcurrentHashMap<>();
     private static final int BC_CURVES_MAX = 16;
-    private static final SecureRandom IDS = new SecureRandom();
+    /**
+     * For {@code CKA_ID}s, from {@code SUN} by name: with P11J first in the provider list, a default
+     * {@code SecureRandom} would be a token's, and this static one would outlive that token.
+     */
+    private static final SecureRandom IDS = sunRandom();
     private static final int ID_BYTES = 16;
 
     private P11EcPrivateKey privateKey;
@@ -294,5 +298,13 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
         }
         String a = algorithm.toUpperCase(Locale.ROOT);
         return a.equals("GENERIC") || a.equals("GENERICSECRET") ? "Generic" : algorithm;
+    }
+
+    private static SecureRandom sunRandom() {
+        try {
+            return SecureRandom.getInstance("DRBG", "SUN");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ExceptionInInitializerError(e); // the JDK's SUN provider always has DRBG (JDK 9+)
+        }
     }
 }

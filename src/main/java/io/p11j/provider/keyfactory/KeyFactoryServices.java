@@ -19,6 +19,7 @@ public final class KeyFactoryServices {
     private KeyFactoryServices() {
     }
 
+    /** The family's services, for {@code ServiceTable.all()}. */
     public static List<ServiceDescriptor> descriptors() {
         List<ServiceDescriptor> out = new ArrayList<>();
         for (P11KeyFactory.Family f : P11KeyFactory.Family.values()) {

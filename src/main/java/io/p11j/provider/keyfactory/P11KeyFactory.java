@@ -72,7 +72,11 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  */
 public final class P11KeyFactory extends KeyFactorySpi {
 
-    private static final SecureRandom IDS = new SecureRandom();
+    /**
+     * For {@code CKA_ID}s, from {@code SUN} by name: with P11J first in the provider list, a default
+     * {@code SecureRandom} would be a token's, and this static one would outlive that token.
+     */
+    private static final SecureRandom IDS = sunRandom();
     private static final int ID_BYTES = 16;
 
     /** The key families, by the JCA's names. */
@@ -381,5 +385,13 @@ public final class P11KeyFactory extends KeyFactorySpi {
     @Override
     public String toString() {
         return "P11KeyFactory[" + family.jcaName + ", " + context.tokenUri() + "]";
+    }
+
+    private static SecureRandom sunRandom() {
+        try {
+            return SecureRandom.getInstance("DRBG", "SUN");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ExceptionInInitializerError(e); // the JDK's SUN provider always has DRBG (JDK 9+)
+        }
     }
 }

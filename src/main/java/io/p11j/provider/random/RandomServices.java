@@ -17,6 +17,7 @@ public final class RandomServices {
     private RandomServices() {
     }
 
+    /** The family's services, for {@code ServiceTable.all()}. */
     public static List<ServiceDescriptor> descriptors() {
         return List.of(new ServiceDescriptor("SecureRandom", "PKCS11", List.of(), new long[0], false,
                 P11SecureRandom.class, P11SecureRandom::new, null,

@@ -193,6 +193,10 @@ class SignatureServicesIT {
     @Test
     void firstInLineP11jDeclinesSoftwarePrivateKeysAndVerifiesSoftwarePublicKeysOnItsToken() throws Exception {
         KeyPair soft = Kind.P256.generate(null);
+        // Without its SecureRandom: P11J first in line would become the JVM's default SecureRandom, which the JDK
+        // keeps for the JVM's life (JCAUtil caches it at the first software signature), so every later test class in
+        // this shared JVM would draw from this class's token after it is gone.
+        Provider provider = SignatureFixtures.configured(token, dir, "first-in-line", "disabled-algorithms = SecureRandom");
         Security.insertProviderAt(provider, 1);
         try {
             Signature signer = Signature.getInstance("SHA256withECDSA");
