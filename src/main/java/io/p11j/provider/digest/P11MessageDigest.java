@@ -31,7 +31,8 @@ import static io.p11j.sys.Pkcs11Constants.CKR_SESSION_HANDLE_INVALID;
  * session round trip per digest, no session held between calls. More data switches to a multi-part
  * operation that holds its session until {@code digest} or {@code reset}, always given back (the
  * pool ends an unfinished operation; a cleaner gives it back if the engine is abandoned), and
- * streams 64 KiB {@code C_DigestUpdate}s from one native buffer.
+ * streams {@code C_DigestUpdate}s of up to 256 KiB from one native buffer the engine keeps, zeroed
+ * after each message.
  *
  * <p><b>Clone.</b> While the data is still buffered the clone copies the buffer. Once a multi-part
  * operation runs on the token, cloning would need {@code C_GetOperationState}: the wrapper does not
@@ -48,8 +49,8 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
 
     /** Most bytes buffered for a single-part digest. */
     static final int SINGLE_PART_LIMIT = 64 * 1024;
-    /** Largest piece handed to one {@code C_DigestUpdate}: bounds the native copy of a huge {@code update}. */
-    private static final int CHUNK = 64 * 1024;
+    /** Largest piece handed to one {@code C_DigestUpdate}: few calls per message, a bounded native buffer. */
+    private static final int CHUNK = 256 * 1024;
     private static final int INITIAL_BUFFER = 128;
 
     /** Gives back the session of a multi-part digest whose engine was dropped before finishing. */
@@ -67,6 +68,7 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
     private final byte[] one = new byte[1];
     private byte[] chunk;
     private Memory nativeChunk;
+    private int nativeUsed;
 
     /** The operand of {@link #digestWork}: a field, so that a digest allocates no lambda. */
     private byte[] opData;
@@ -222,7 +224,7 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
     }
 
     /**
-     * {@code C_DigestUpdate} straight from one native buffer this engine keeps while it streams: the
+     * {@code C_DigestUpdate} straight from one native buffer this engine keeps (freed with it): the
      * wrapper's per-call copy would allocate, zero and free a native buffer for every chunk, which on a
      * large message costs more than the calls themselves. The session still tracks the operation it
      * began ({@code digestInit}); a failed update ends it on the token, and giving the session back ends
@@ -241,6 +243,7 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
             for (int done = 0; done < n; done += CHUNK) {
                 int k = Math.min(CHUNK, n - done);
                 nativeChunk.write(0, b, off + done, k);
+                nativeUsed = Math.max(nativeUsed, k);
                 long rv = f.C_DigestUpdate(s.handle(), nativeChunk, k);
                 if (rv != CKR_OK) {
                     throw Pkcs11Errors.of(Pkcs11Function.C_DigestUpdate, rv);
@@ -261,10 +264,9 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
             heldRelease = null;
             r.clean();
         }
-        if (nativeChunk != null) {
-            nativeChunk.clear(); // the message may matter to someone: it does not linger in native memory
-            nativeChunk.close();
-            nativeChunk = null;
+        if (nativeUsed > 0) {
+            nativeChunk.clear(nativeUsed); // the message may matter to someone: it does not linger in native memory
+            nativeUsed = 0;
         }
     }
 }
