@@ -123,6 +123,11 @@ else
     C_SVC_ARGS=(300 3)              # each operation: 3 repetitions of about 300 ms
 fi
 SVC_PIN=1234
+# JMH takes a machine-wide lock (/tmp/jmh.lock) so that two measurements do not disturb each other, and
+# fails when another holds it. Smoke runs measure nothing and run in every test run of every checkout on
+# the machine: they go on regardless (their tokens are private anyway).
+JMH_JVM=()
+[ "$SMOKE" = 0 ] || JMH_JVM=(-Djmh.ignoreLock=true)
 SIGN_PIN=1234                       # the C signing token's user PIN (the Java side's token is the fixture's)
 KG_PIN=1234
 KS_PIN=1234                         # the KeyStore token's user PIN (C and Java share that token)
@@ -161,6 +166,7 @@ trap 'exit 143' TERM
 mkdir -p "$WORK/c/tokens" "$WORK/java" "$WORK/java-probe" "$WORK/java-kg" "$WORK/java-svc" "$WORK/ks/store"
 
 START=$(date +%s.%N)
+LOAD_START=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo n/a)
 
 # ---- build -----------------------------------------------------------------------------------------
 
@@ -252,7 +258,7 @@ run_c() { # $1 output file, $2 what, then the command (run with the C token conf
 run_jmh() { # $1 name (csv and log), $2 SOFTHSM2_CONF, then the JMH arguments
     local name=$1 conf=$2; shift 2
     echo "== JMH: $* ${EXTRA_JMH[*]:-}"
-    java_run "$conf" org.openjdk.jmh.Main "$@" -foe true -rf csv -rff "$WORK/$name.csv" "${EXTRA_JMH[@]}" \
+    java_run "$conf" "${JMH_JVM[@]}" org.openjdk.jmh.Main "$@" -foe true -rf csv -rff "$WORK/$name.csv" "${EXTRA_JMH[@]}" \
         | tee "$WORK/$name.log" || die "JMH ($name) failed"
 }
 # One result from a JMH CSV: "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit","Param: impl",...
@@ -738,4 +744,6 @@ echo "   (The AES and HMAC keys are SoftHSM2 token objects, as keys found by a K
 echo "   re-checks the key's object file at every C_*Init, some 10-25 us of system time that the C loop pays too.)"
 fi # services
 
-awk -v s="$START" -v e="$(date +%s.%N)" 'BEGIN { printf "bench.sh: done in %.1f s\n", e - s }'
+# The machine may be shared: how busy it was says how far to trust the numbers.
+awk -v s="$START" -v e="$(date +%s.%N)" -v l0="$LOAD_START" -v l1="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo n/a)" \
+    -v n="$(nproc 2>/dev/null || echo '?')" 'BEGIN { printf "bench.sh: done in %.1f s; load average %s at the start, %s at the end, on %s cores\n", e - s, l0, l1, n }'

@@ -149,7 +149,7 @@ final class BenchProviders {
 
         P11jUnavailableException(String what, Exception cause) {
             super(P11J_UNAVAILABLE + ": P11J does not offer " + what + " (yet): " + cause.getMessage()
-                    + " -- leave the P11J variant out (-p impl=sun, or -e p11jProvider), or run scripts/bench.sh,"
+                    + " -- leave the P11J variant out (-p impl=sun, or -e 'p11jProvider|ServiceBenchmark.p11j'), or run scripts/bench.sh,"
                     + " which does so where P11J has no such service", cause);
         }
     }
