@@ -71,16 +71,19 @@ import static io.p11j.sys.Pkcs11Constants.CKO_SECRET_KEY;
  *   <li>{@code EcdhP256}: {@code KeyAgreement "ECDH"} initialized once with a P-256 private key that
  *       the provider's own {@code KeyPairGenerator "EC"} made on the token (a session object), then
  *       {@code doPhase(peer, true)} + {@code generateSecret()} per operation: the 32-byte secret as
- *       bytes, the one form both providers derive (JDK 17's SunPKCS11 knows no other algorithm than
- *       {@code TlsPremasterSecret}, and hands that out as bytes too). The token work, for both and in
- *       C: {@code C_DeriveKey(CKM_ECDH1_DERIVE)} to a session secret, {@code C_GetAttributeValue(CKA_VALUE)},
- *       {@code C_DestroyObject}.</li>
+ *       bytes, the one call for which both providers do the same token work, as C does:
+ *       {@code C_DeriveKey(CKM_ECDH1_DERIVE)} to a session secret, {@code C_GetAttributeValue(CKA_VALUE)},
+ *       {@code C_DestroyObject}. (JDK 17's SunPKCS11 derives to a key it keeps on the token only for
+ *       {@code generateSecret("TlsPremasterSecret")}, a session object destroyed when the key is garbage;
+ *       it refuses every other algorithm.)</li>
  * </ul>
  *
  * <p>The AES-256 key and the 32-byte HMAC key are token objects that the setup creates once per JVM
  * through the wrapper ({@code C_CreateObject}, sensitive, not extractable, with a label and known
  * values); each provider finds them by that label through its own KeyStore ({@code "PKCS11"},
- * {@code "PKCS11-URI"}), as an application would. Each path computes once before it is timed, and its
+ * {@code "PKCS11-URI"}), as an application would. Being token objects, they cost SoftHSM2's file store
+ * a check of the key's file at every {@code C_*Init} (system time, some 10-20 us); the C loop's keys are
+ * token objects too, so that every path pays it. Each path computes once before it is timed, and its
  * result is checked against SunJCE / SUN / SunEC with the same key values; a wrong result stops the run.
  *
  * <p>P11J services still missing stop the {@code p11j*} benchmarks in their setup with a
