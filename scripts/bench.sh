@@ -741,7 +741,7 @@ svc_sun_c() { # $1 op: SunPKCS11/C of this run, or n/a when the op did not run
 echo "   SunPKCS11/C here: AES-GCM 1 KiB $(svc_sun_c AesGcm1KiB) (issue #5 measured 0.54), SHA-256 64 B $(svc_sun_c Sha256_64B) (0.40)."
 [ ${#SVC_SKIPPED[@]} -eq 0 ] || echo "   P11J n/a: not present yet, skipped: ${SVC_SKIPPED[*]}"
 echo "   (The AES and HMAC keys are SoftHSM2 token objects, as keys found by a KeyStore are: SoftHSM2's file store then"
-echo "   re-checks the key's object file at every C_*Init, some 10-25 us of system time that the C loop pays too.)"
+echo "   checks the key's object file at every C_*Init, about 13 us of CPU, mostly system time, that the C loop pays too.)"
 fi # services
 
 # The machine may be shared: how busy it was says how far to trust the numbers.
