@@ -23,9 +23,10 @@
 #
 # P11J variants run where P11J offers the service (io.p11j.bench.P11jAvailability asks it first); the
 # others are left out and marked "n/a" in the tables. In part 5 each one left out prints
-# "P11J service <Type.Algorithm> not present yet: skipped"; --require-p11j makes that an error instead. Token calls per operation come from the counting
-# module (src/jmh/c/counting_module.c, a PKCS#11 module that forwards to SoftHSM2 and counts), through
-# which the benchmarks' setups repeat one operation untimed.
+# "P11J service <Type.Algorithm> not present yet: skipped"; --require-p11j makes that an error instead.
+# Token calls per operation come from the counting module (src/jmh/c/counting_module.c, a PKCS#11
+# module that forwards to SoftHSM2 and counts), through which the benchmarks' setups repeat one
+# operation untimed.
 #
 # Usage: scripts/bench.sh [--smoke] [--no-build] [--require-p11j] [PATTERN...] [-- JMH options...]
 #   --smoke     prove that everything builds and starts: one short JMH iteration per benchmark, tiny C
@@ -108,7 +109,7 @@ if [ "$SMOKE" = 1 ]; then
     C_SVC_ARGS=(5 1)                # milliseconds per repetition of each operation, repetitions
 else
     # Two forks, short iterations, the median of many: noise moves it less. About 6 minutes on 2 cores
-    # (7 once P11J offers every service measured).
+    # for parts 1-4 (7 once P11J offers every service measured), and 2.5 (4.5) more for part 5.
     SYS_JMH=(-f 2 -wi 2 -w 1s -i 6 -r 1s)
     SIGN_JMH=(-f 2 -wi 2 -w 1s -i 5 -r 1s)
     KS_JMH=(-f 2 -wi 1 -w 2s -i 3 -r 2s)   # a load of 1,000 objects takes 40-200 ms
@@ -122,7 +123,7 @@ else
     SVC_JMH=(-f 2 -wi 1 -w 1s -i 4 -r 1s)
     C_SVC_ARGS=(300 3)              # each operation: 3 repetitions of about 300 ms
 fi
-SVC_PIN=1234
+SVC_PIN=1234                        # the C services token's user PIN
 # JMH takes a machine-wide lock (/tmp/jmh.lock) so that two measurements do not disturb each other, and
 # fails when another holds it. Smoke runs measure nothing and run in every test run of every checkout on
 # the machine: they go on regardless (their tokens are private anyway).
