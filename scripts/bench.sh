@@ -686,18 +686,23 @@ for op in "${SVC_OPS[@]}"; do
     [ "$(jmh_value jmh-svc "ServiceBenchmark.sun$op" "" unit)" = "us/op" ] \
         || die "ServiceBenchmark.sun$op is not in us/op (a -bm or -tu option?): the table needs avgt us/op"
 done
+svc_cpu() { # $1 op: the C loop's CPU time per operation (us), the median of its two runs' medians
+    local name; name=$(svc_c_name "$1")
+    awk -v p="CPU $name " 'index($0, p) == 1 { sub(/^.*median_cpu_ns_per_op=/, ""); print $1 / 1000 }' \
+        "$WORK/svc-c-before.txt" "$WORK/svc-c-after.txt" | median || echo n/a
+}
 svc_row() { # $1 op
     local c u j t
     c=$(awk -v n="$(c_median "$(svc_c_name "$1")" "$WORK/svc-c-before.txt" "$WORK/svc-c-after.txt")" 'BEGIN { print n / 1000 }')
     u=$(svc_us "sun$1"); j=$(svc_us "p11j$1"); t=$(svc_target "$1")
     awk -v l="$(svc_label "$1")" -v c="$c" -v u="$u" -v j="$j" -v jsun="$(ratio "$j" "$u")" -v jc="$(ratio "$j" "$c")" \
         -v uc="$(ratio "$u" "$c")" -v tsun="${t% *}" -v tc="${t#* }" -v bu="$(jmh_alloc jmh-svc "ServiceBenchmark.sun$1" "")" \
-        -v bj="$(jmh_alloc jmh-svc "ServiceBenchmark.p11j$1" "")" 'BEGIN {
+        -v bj="$(jmh_alloc jmh-svc "ServiceBenchmark.p11j$1" "")" -v cpu="$(svc_cpu "$1")" 'BEGIN {
         js = j == "n/a" ? "n/a" : sprintf("%.1f", j)
         target = "P11J/Sun >= " tsun (tc + 0 > 0 ? ", P11J/C >= " tc : "")
         met = jsun == "n/a" ? "n/a" : (jsun + 0 >= tsun + 0 && (tc + 0 == 0 || jc + 0 >= tc + 0)) ? "yes" : "NO"
-        printf "| %-23s | %8.1f | %8.1f | %8s | %8s | %6s | %5s | %-32s | %3s | %7s | %7s |\n",
-               l, c, u, js, jsun, jc, uc, target, met, bu, bj
+        printf "| %-23s | %8.1f | %8.1f | %8.1f | %8s | %8s | %6s | %5s | %-32s | %3s | %7s | %7s |\n",
+               l, c, cpu, u, js, jsun, jc, uc, target, met, bu, bj
     }'
 }
 echo
@@ -707,11 +712,13 @@ echo "   ${C_SVC_ARGS[0]} ms of each, before JMH and after it. Java: median of t
 echo "   io.p11j.bench.ServiceBenchmark, SunPKCS11 and P11J by the JCA on one token with the same token keys (AES-256, a 32-byte"
 echo "   HMAC key: token objects found through each provider's KeyStore by label; ECDH: a P-256 session key pair from each"
 echo "   provider's KeyPairGenerator). GCM and CBC: init with a fresh counter IV + doFinal per message."
+echo "   C cpu: the C loop's CPU time per operation (user + system): what the token's work costs when nothing else runs;"
+echo "   on a busy machine C and Java, wall-clock times both, are above it. The ratios use C, not C cpu."
 echo "   x/y: throughput of x over throughput of y (y's us/op / x's us/op). B: Java heap bytes per operation (-prof gc)."
 echo
-printf '| %-23s | %8s | %8s | %8s | %8s | %6s | %5s | %-32s | %3s | %7s | %7s |\n' \
-    "operation" "C" "Sun" "P11J" "P11J/Sun" "P11J/C" "Sun/C" "target (issue #5)" "met" "B Sun" "B P11J"
-printf '|%s|----------|----------|----------|----------|--------|-------|----------------------------------|-----|---------|---------|\n' "$(printf -- '-%.0s' {1..25})"
+printf '| %-23s | %8s | %8s | %8s | %8s | %8s | %6s | %5s | %-32s | %3s | %7s | %7s |\n' \
+    "operation" "C" "C cpu" "Sun" "P11J" "P11J/Sun" "P11J/C" "Sun/C" "target (issue #5)" "met" "B Sun" "B P11J"
+printf '|%s|----------|----------|----------|----------|----------|--------|-------|----------------------------------|-----|---------|---------|\n' "$(printf -- '-%.0s' {1..25})"
 for op in "${SVC_OPS[@]}"; do svc_row "$op"; done
 echo
 echo "   token calls per operation (the counting module; Java: one operation after a first, untimed):"
