@@ -227,6 +227,34 @@ for s in "${PROBED[@]}"; do
     grep -qxF -e "P11J $s yes" -e "P11J $s no" "$WORK/p11j-services.txt" || die "P11jAvailability said nothing about $s"
 done
 
+# Part 5's JMH methods, decided now so that --require-p11j fails before anything is measured.
+if want services; then
+# sun<Op> for every operation chosen, p11j<Op> where P11J has what it needs.
+SVC_METHODS=()
+SVC_SKIPPED=()
+for i in "${!SVC_ALL_OPS[@]}"; do
+    op=${SVC_ALL_OPS[$i]}
+    [[ " ${SVC_OPS[*]} " == *" $op "* ]] || continue
+    SVC_METHODS+=("sun$op")
+    needs=("${SVC_SERVICES[$i]}")
+    case "$op" in
+        Aes*|Hmac*) needs+=(KeyStore.PKCS11-URI) ;;     # the keys come from P11J's KeyStore, by label
+        Ecdh*) needs+=(KeyPairGenerator.EC) ;;          # the private key from P11J's KeyPairGenerator
+    esac
+    missing=()
+    for n in "${needs[@]}"; do p11j_has "$n" || missing+=("$n"); done
+    if [ ${#missing[@]} -eq 0 ]; then
+        SVC_METHODS+=("p11j$op")
+        continue
+    fi
+    for n in "${missing[@]}"; do
+        [ "$REQUIRE_P11J" = 0 ] || die "P11J service $n not present, and --require-p11j: ServiceBenchmark.p11j$op cannot run"
+        echo "== P11J service $n not present yet: skipped (ServiceBenchmark.p11j$op)"
+    done
+    SVC_SKIPPED+=("$op")
+done
+fi
+
 # The KeyStore token: filled once (EC key pairs, their certificates, CA certificates), read by C and Java.
 if want keystore; then
     softhsm_conf "$WORK/ks/softhsm2.conf" "$WORK/ks/store"
@@ -372,30 +400,6 @@ fi # keygen
 
 # ---- 5. the JCE services, side by side: C, JMH, C -------------------------------------------------
 if want services; then
-# The JMH methods: sun<Op> for every operation chosen, p11j<Op> where P11J has what it needs.
-SVC_METHODS=()
-SVC_SKIPPED=()
-for i in "${!SVC_ALL_OPS[@]}"; do
-    op=${SVC_ALL_OPS[$i]}
-    [[ " ${SVC_OPS[*]} " == *" $op "* ]] || continue
-    SVC_METHODS+=("sun$op")
-    needs=("${SVC_SERVICES[$i]}")
-    case "$op" in
-        Aes*|Hmac*) needs+=(KeyStore.PKCS11-URI) ;;     # the keys come from P11J's KeyStore, by label
-        Ecdh*) needs+=(KeyPairGenerator.EC) ;;          # the private key from P11J's KeyPairGenerator
-    esac
-    missing=()
-    for n in "${needs[@]}"; do p11j_has "$n" || missing+=("$n"); done
-    if [ ${#missing[@]} -eq 0 ]; then
-        SVC_METHODS+=("p11j$op")
-        continue
-    fi
-    for n in "${missing[@]}"; do
-        [ "$REQUIRE_P11J" = 0 ] || die "P11J service $n not present, and --require-p11j: ServiceBenchmark.p11j$op cannot run"
-        echo "== P11J service $n not present yet: skipped (ServiceBenchmark.p11j$op)"
-    done
-    SVC_SKIPPED+=("$op")
-done
 SVC_C=("$WORK/service_loop" "$MODULE" bench-svc "$SVC_PIN" "${C_SVC_ARGS[@]}" "$(IFS=,; echo "${SVC_OPS[*]}")")
 run_c svc-c-before.txt "service_loop ${C_SVC_ARGS[*]} (ms per repetition, repetitions) ${SVC_OPS[*]}" "${SVC_C[@]}"
 P11J_BENCH_COUNTING_MODULE="$WORK/libp11j-counting.so" P11J_COUNTING_TARGET="$MODULE" \
