@@ -586,8 +586,10 @@ public final class P11RsaCipher extends CipherSpi {
             if (out != null) {
                 Arrays.fill(out, (byte) 0);
             }
+            // The same exception, message and cause whichever check failed (a non-zero leading octet with an
+            // otherwise valid encoding passes BC's check): Manger's attack needs failures told apart.
             BadPaddingException b = new BadPaddingException(DECRYPTION_FAILED);
-            b.initCause(bad);
+            b.initCause(bad != null ? bad : new InvalidCipherTextException("data wrong"));
             throw b;
         }
         return out;
