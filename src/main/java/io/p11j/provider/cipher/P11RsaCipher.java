@@ -30,6 +30,7 @@ import javax.crypto.NoSuchPaddingException;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.OAEPParameterSpec;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
@@ -471,6 +472,10 @@ public final class P11RsaCipher extends CipherSpi {
     // ================================================================ encryption
 
     private byte[] encrypt(byte[] data) throws BadPaddingException, IllegalBlockSizeException {
+        if (padding == Padding.NONE && new BigInteger(1, data).compareTo(publicKey.getModulus()) >= 0) {
+            // Public data, checked here: tokens answer it differently (SoftHSM2: CKR_GENERAL_ERROR). SunJCE says the same.
+            throw new BadPaddingException("the message is not smaller than the modulus");
+        }
         if (mechanism == null) {
             return softwareEncrypt(data);
         }
