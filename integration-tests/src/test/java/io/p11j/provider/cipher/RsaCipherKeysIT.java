@@ -119,6 +119,29 @@ class RsaCipherKeysIT {
     }
 
     @Test
+    void aKeyThatAlwaysAuthenticatesDecryptsWithItsPin(TestToken token) throws Exception {
+        KeyPair pair = RsaTokenKeys.softwarePair(2048);
+        keys.importPrivate((java.security.interfaces.RSAPrivateCrtKey) pair.getPrivate(), "always", true);
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS11-URI", provider);
+        ks.load(null, null);
+        P11RsaPrivateKey key = (P11RsaPrivateKey) ks.getKey("always", token.userPinChars());
+        assertThat(key.alwaysAuthenticate()).isTrue();
+        // SoftHSM2 enforces the attribute: without the context-specific login each C_Decrypt would fail.
+        for (String t : new String[] {"RSA/ECB/PKCS1Padding", "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"}) {
+            Cipher e = Cipher.getInstance(t, "SunJCE");
+            e.init(Cipher.ENCRYPT_MODE, pair.getPublic());
+            byte[] ct = e.doFinal("twice".getBytes());
+            Cipher d = p11j(t);
+            d.init(Cipher.DECRYPT_MODE, key);
+            assertThat(d.doFinal(ct)).as(t).isEqualTo("twice".getBytes());
+            assertThat(d.doFinal(ct)).as(t + ", a login for each").isEqualTo("twice".getBytes());
+        }
+        key.contextPin(null);
+        assertThatThrownBy(() -> p11j("RSA/ECB/PKCS1Padding").init(Cipher.DECRYPT_MODE, key))
+                .isInstanceOf(InvalidKeyException.class).hasMessageContaining("CKA_ALWAYS_AUTHENTICATE");
+    }
+
+    @Test
     void supportsParameterFollowsTheSignatureServicesRule() throws Exception {
         Provider.Service s = provider.getService("Cipher", "RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
         assertThat(s.supportsParameter(tokenPrivate)).isTrue();

@@ -63,7 +63,13 @@ final class RsaTokenKeys implements AutoCloseable {
 
     /** {@code key} as a sensitive, non-extractable token private key with {@code CKA_DECRYPT} and {@code CKA_UNWRAP}. */
     long importPrivate(RSAPrivateCrtKey key, String label) throws Exception {
+        return importPrivate(key, label, false);
+    }
+
+    /** As {@link #importPrivate(RSAPrivateCrtKey, String)}, with {@code CKA_ALWAYS_AUTHENTICATE} when asked. */
+    long importPrivate(RSAPrivateCrtKey key, String label, boolean alwaysAuthenticate) throws Exception {
         return session.createObject(Template.builder().objectClass(CKO_PRIVATE_KEY).keyType(CKK_RSA).flag(TOKEN, true)
+                .flag(ALWAYS_AUTHENTICATE, alwaysAuthenticate)
                 .flag(PRIVATE, true).flag(SENSITIVE, true).flag(EXTRACTABLE, false).flag(DECRYPT, true).flag(UNWRAP, true)
                 .flag(SIGN, false).label(label).id(label.getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .bigInteger(MODULUS, key.getModulus()).bigInteger(PUBLIC_EXPONENT, key.getPublicExponent())
