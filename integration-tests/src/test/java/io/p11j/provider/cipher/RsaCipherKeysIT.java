@@ -324,4 +324,27 @@ class RsaCipherKeysIT {
                 "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT)).build()))
                 .isInstanceOf(InvalidAlgorithmParameterException.class).hasMessageContaining("would put the key in the JVM");
     }
+
+    @Test
+    void aPairFromTheKeyPairGeneratorWrapsAndUnwraps() throws Exception {
+        // The generator gives RSA pairs CKA_WRAP/CKA_UNWRAP, so its keys can carry keys as well as sign.
+        java.security.KeyPairGenerator kpg = java.security.KeyPairGenerator.getInstance("RSA", provider);
+        kpg.initialize(2048);
+        KeyPair pair = kpg.generateKeyPair();
+        byte[] value = random(32);
+        keys.aes(value, "carried", true);
+        Key aes = RsaTokenKeys.key(provider, "carried");
+        Cipher w = p11j("RSA/ECB/OAEPWithSHA-1AndMGF1Padding");
+        w.init(Cipher.WRAP_MODE, pair.getPublic());
+        byte[] wrapped = w.wrap(aes);
+        Cipher u = p11j("RSA/ECB/OAEPWithSHA-1AndMGF1Padding");
+        u.init(Cipher.UNWRAP_MODE, pair.getPrivate(), P11jKeyUnwrapSpec.builder(OAEPParameterSpec.DEFAULT)
+                .label("carried-back").tokenObject(true).build());
+        P11jKey back = (P11jKey) u.unwrap(wrapped, "AES", Cipher.SECRET_KEY);
+        assertThat(back.isSensitive()).isTrue();
+        byte[] block = random(16);
+        Cipher ecb = Cipher.getInstance("AES/ECB/NoPadding", "SunJCE");
+        ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(value, "AES"));
+        assertThat(keys.aesBlock("carried-back", block)).isEqualTo(ecb.doFinal(block));
+    }
 }
