@@ -643,10 +643,15 @@ public final class Session implements AutoCloseable {
      * Single-part {@code C_EncryptInit} + {@code C_Encrypt} of {@code in[inOff .. inOff+inLen)} into
      * {@code out} from {@code outOff}, the token allowed {@code out.length - outOff} bytes.
      *
+     * <p>The token is offered room for {@code max(inLen, out.length - outOff)} bytes (some tokens
+     * want room for the input's length even where the output is shorter); a result longer than
+     * {@code out.length - outOff} fails with {@code CKR_BUFFER_TOO_SMALL}. Size {@code out} for the
+     * mechanism's largest output.
+     *
      * @return the number of bytes written
-     * @throws Pkcs11Exception {@code CKR_BUFFER_TOO_SMALL} when the output does not fit (the
-     *                         operation is then left active, see {@link #hasActiveOperation()}), or
-     *                         any failure of the init or the call
+     * @throws Pkcs11Exception {@code CKR_BUFFER_TOO_SMALL} when the output does not fit (if the token
+     *                         said so itself, the operation is left active, see
+     *                         {@link #hasActiveOperation()}), or any failure of the init or the call
      */
     public int encrypt(Mechanism mechanism, long key, byte[] in, int inOff, int inLen, byte[] out, int outOff)
             throws Pkcs11Exception {
@@ -713,12 +718,15 @@ public final class Session implements AutoCloseable {
             }
         }
         long rv = CKR_GENERAL_ERROR;
+        long tokenRv = CKR_GENERAL_ERROR;
         long written = 0;
         try (NativeArena arena = scratch.open()) {
             if (inLen > 0) {
                 m.write(0, in, inOff, inLen);
             }
-            Pointer len = arena.ulong(outCap);
+            // The token is offered the whole buffer: some ask for room for the input's length even where
+            // the output is shorter (SoftHSM2's GCM and CBC-PAD decryption).
+            Pointer len = arena.ulong(size);
             rv = switch (function) {
                 case C_Encrypt -> fx.C_Encrypt(handle, m, inLen, m, len);
                 case C_Decrypt -> fx.C_Decrypt(handle, m, inLen, m, len);
@@ -728,11 +736,14 @@ public final class Session implements AutoCloseable {
                 case C_DecryptFinal -> fx.C_DecryptFinal(handle, m, len);
                 default -> throw new IllegalArgumentException(function.name());
             };
+            tokenRv = rv;
             if (rv == CKR_OK) {
                 written = abi().getULong(len, 0);
-                if (written > outCap) {
-                    rv = CKR_GENERAL_ERROR; // a token that wrote past what it was given: never copy that
+                if (written > size) {
+                    rv = CKR_GENERAL_ERROR; // a token that claims to have written past what it was given
                     written = 0;
+                } else if (written > outCap) {
+                    rv = CKR_BUFFER_TOO_SMALL; // the result does not fit the caller's array (the operation has ended)
                 } else if (written > 0) {
                     m.read(0, out, outOff, (int) written);
                 }
@@ -747,7 +758,9 @@ public final class Session implements AutoCloseable {
             if (own) {
                 m.close();
             }
-            if (rv != CKR_BUFFER_TOO_SMALL && (ends || rv != CKR_OK)) {
+            // PKCS#11: any failure but CKR_BUFFER_TOO_SMALL ends the operation, as does a successful
+            // single-part or final call.
+            if (tokenRv != CKR_BUFFER_TOO_SMALL && (ends || tokenRv != CKR_OK)) {
                 active &= ~op;
             }
         }

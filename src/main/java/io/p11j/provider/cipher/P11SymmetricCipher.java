@@ -468,6 +468,9 @@ public final class P11SymmetricCipher extends CipherSpi {
     }
 
     private void append(byte[] b, int off, int n) {
+        if (n <= 0) {
+            return;
+        }
         if (buf == null || len + n > buf.length) {
             long grown = buf == null ? Math.max(n, 256) : Math.max((long) len + n, 2L * buf.length);
             buf = Arrays.copyOf(buf == null ? EMPTY : buf, (int) Math.min(grown, MAX_BUFFER));
@@ -609,8 +612,8 @@ public final class P11SymmetricCipher extends CipherSpi {
 
     private int singlePart(byte[] in, int off, int n, byte[] out, int outOff) throws IllegalBlockSizeException,
             BadPaddingException {
-        byte[] data = in;
-        int dOff = off;
+        byte[] data = in == null ? EMPTY : in;
+        int dOff = in == null ? 0 : off;
         int dLen = n;
         if (len > 0 || (alg.softPad() && encrypting)) {
             append(in, off, n);
@@ -622,7 +625,8 @@ public final class P11SymmetricCipher extends CipherSpi {
             dLen = len;
         }
         if (!encrypting && alg.padded() && dLen == 0) {
-            return 0; // as SunJCE: nothing to decrypt gives nothing
+            // SunJCE returns nothing here; an empty ciphertext has no padding, so it is not valid (Wycheproof).
+            throw new BadPaddingException("empty ciphertext: a padded message has at least one block");
         }
         if (!encrypting && mode.aead() && dLen < tagBits / 8) {
             throw new AEADBadTagException("Input data too short to contain an expected tag length of " + tagBits / 8 + " bytes");
