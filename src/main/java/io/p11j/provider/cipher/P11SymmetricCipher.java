@@ -56,7 +56,7 @@ import static io.p11j.sys.Pkcs11Constants.*;
  * the token whole blocks only. AEAD decryption is never streamed: no plaintext is released before
  * the tag is checked, so the whole ciphertext is buffered until {@code doFinal}.
  *
- * <p><b>GCM.</b> Tags of 96–128 bits; a random 12-byte IV when encrypting without one (read it with
+ * <p><b>GCM.</b> Tags of 96–128 bits; IVs of 1 to {@value #MAX_GCM_IV} bytes; a random 12-byte IV when encrypting without one (read it with
  * {@code getIV}/{@code getParameters}); as SunJCE, encrypting twice with the same key and IV is
  * refused: a second {@code doFinal} without a new init is an {@code IllegalStateException}, an init
  * with the last key and IV an {@code InvalidAlgorithmParameterException}. An empty AAD is sent as
@@ -82,6 +82,13 @@ public final class P11SymmetricCipher extends CipherSpi {
     private static final int MAX_BUFFER = Integer.MAX_VALUE - 64;
     private static final byte[] EMPTY = new byte[0];
     private static final int KW_OVERHEAD = 8;
+    /**
+     * Longest GCM IV sent to a token. SoftHSM2 2.6.1 over OpenSSL 3 computes a wrong ciphertext and
+     * tag, without an error, for IVs longer than 128 bytes (measured; OpenSSL 3's GCM limit, whose
+     * refusal the token ignores): since a token cannot be trusted to refuse, longer IVs never leave
+     * the provider. NIST SP 800-38D recommends 12 bytes.
+     */
+    static final int MAX_GCM_IV = 128;
 
     /** Gives back the session of a multi-part operation whose engine was dropped before finishing. */
     private static final Cleaner CLEANER = Cleaner.create();
@@ -277,8 +284,9 @@ public final class P11SymmetricCipher extends CipherSpi {
                                 + newTag);
                     }
                     newIv = g.getIV();
-                    if (newIv.length == 0) {
-                        throw new InvalidAlgorithmParameterException("GCM needs an IV of at least one byte");
+                    if (newIv.length == 0 || newIv.length > MAX_GCM_IV) {
+                        throw new InvalidAlgorithmParameterException("P11J takes GCM IVs of 1 to " + MAX_GCM_IV
+                                + " bytes (12 recommended), not " + newIv.length);
                     }
                 } else if (params != null) {
                     throw new InvalidAlgorithmParameterException("AES/GCM needs a GCMParameterSpec, not a "
