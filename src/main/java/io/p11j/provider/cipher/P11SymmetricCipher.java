@@ -50,7 +50,8 @@ import static io.p11j.sys.Pkcs11Constants.*;
  * {@code doFinal} makes one {@code C_EncryptInit}+{@code C_Encrypt} (or decrypt) on one pooled
  * session: one token round trip per message, the input copied once to native memory and the output
  * once into the caller's array ({@link Session#encrypt(Mechanism, long, byte[], int, int, byte[], int)}).
- * More data switches to a multi-part operation that holds its session until {@code doFinal} or a new
+ * More data switches to a multi-part operation (updates gathered into batches of at least
+ * {@value #STREAM_BATCH} bytes) that holds its session until {@code doFinal} or a new
  * init (always given back: the pool ends an unfinished operation, a cleaner returns the session of an
  * abandoned engine), so a stream of any length passes through in bounded memory. Block modes send
  * the token whole blocks only. AEAD decryption is never streamed: no plaintext is released before
@@ -79,6 +80,8 @@ public final class P11SymmetricCipher extends CipherSpi {
     static final int SINGLE_PART_LIMIT = 256 * 1024;
     /** Largest piece given to one {@code C_EncryptUpdate}: bounds native memory for huge updates. */
     private static final int CHUNK = 256 * 1024;
+    /** Least data (buffered plus new) a multi-part update sends to the token. */
+    private static final int STREAM_BATCH = 64 * 1024;
     private static final int MAX_BUFFER = Integer.MAX_VALUE - 64;
     private static final byte[] EMPTY = new byte[0];
     private static final int KW_OVERHEAD = 8;
@@ -459,7 +462,9 @@ public final class P11SymmetricCipher extends CipherSpi {
     /** Whether {@code n} more bytes are only buffered: AEAD decryption always, else while the message is small. */
     private boolean buffersOnly(int n) {
         if (held != null) {
-            return false;
+            // Small updates of a stream (CipherInputStream feeds 512 bytes at a time) are gathered into
+            // batches: one token call per batch instead of one per update.
+            return (long) len + n < STREAM_BATCH;
         }
         if ((mode.aead() && !encrypting) || (long) len + n <= SINGLE_PART_LIMIT) {
             if ((long) len + n > MAX_BUFFER) {
