@@ -649,12 +649,13 @@ public final class Session implements AutoCloseable {
      * mechanism's largest output.
      *
      * @return the number of bytes written
-     * @throws Pkcs11Exception {@code CKR_BUFFER_TOO_SMALL} when the output does not fit (if the token
-     *                         said so itself, the operation is left active, see
-     *                         {@link #hasActiveOperation()}), or any failure of the init or the call
+     * @throws Pkcs11Exception {@code CKR_BUFFER_TOO_SMALL} when the output does not fit (the
+     *                         operation is ended all the same, its result discarded), or any failure
+     *                         of the init or the call
      */
     public int encrypt(Mechanism mechanism, long key, byte[] in, int inOff, int inLen, byte[] out, int outOff)
             throws Pkcs11Exception {
+        checkBounds(in, inOff, inLen, out, outOff); // before the init: a bad call leaves no operation behind
         encryptInit(mechanism, key);
         return bulkCall(Pkcs11Function.C_Encrypt, ENCRYPT, false, true, in, inOff, inLen, out, outOff);
     }
@@ -662,13 +663,16 @@ public final class Session implements AutoCloseable {
     /** As {@link #encrypt(Mechanism, long, byte[], int, int, byte[], int)}, with {@code C_DecryptInit} + {@code C_Decrypt}. */
     public int decrypt(Mechanism mechanism, long key, byte[] in, int inOff, int inLen, byte[] out, int outOff)
             throws Pkcs11Exception {
+        checkBounds(in, inOff, inLen, out, outOff); // before the init: a bad call leaves no operation behind
         decryptInit(mechanism, key);
         return bulkCall(Pkcs11Function.C_Decrypt, DECRYPT, true, true, in, inOff, inLen, out, outOff);
     }
 
     /**
      * {@code C_EncryptUpdate} of {@code in[inOff .. inOff+inLen)} into {@code out} from {@code outOff}
-     * (at most {@code out.length - outOff} bytes); returns the number of bytes written.
+     * (at most {@code out.length - outOff} bytes); returns the number of bytes written. When the
+     * token answers {@code CKR_BUFFER_TOO_SMALL} the operation stays active and the call may be
+     * repeated with more room (so may {@link #encryptFinal(byte[], int)}'s).
      */
     public int encryptUpdate(byte[] in, int inOff, int inLen, byte[] out, int outOff) throws Pkcs11Exception {
         return bulkCall(Pkcs11Function.C_EncryptUpdate, ENCRYPT, false, false, in, inOff, inLen, out, outOff);
@@ -696,11 +700,29 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    private static void checkBounds(byte[] in, int inOff, int inLen, byte[] out, int outOff) {
+        java.util.Objects.checkFromIndexSize(inOff, inLen, in == null ? 0 : in.length);
+        java.util.Objects.checkIndex(outOff, out.length + 1);
+    }
+
+    private long finishDiscarding(Pkcs11Functions fx, Pkcs11Function function, byte[] in, int inOff, int inLen, long need) {
+        try (Memory big = new Memory(Math.max(1, Math.max(need, inLen)));
+             NativeArena arena = new NativeArena(abi())) {
+            if (inLen > 0) {
+                big.write(0, in, inOff, inLen);
+            }
+            Pointer len = arena.ulong(big.size());
+            long rv = function == Pkcs11Function.C_Encrypt ? fx.C_Encrypt(handle, big, inLen, big, len)
+                    : fx.C_Decrypt(handle, big, inLen, big, len);
+            big.clear();
+            return rv;
+        }
+    }
+
     private int bulkCall(Pkcs11Function function, int op, boolean plainOut, boolean ends, byte[] in, int inOff, int inLen,
                          byte[] out, int outOff) throws Pkcs11Exception {
         Pkcs11Functions fx = fn();
-        java.util.Objects.checkFromIndexSize(inOff, inLen, in == null ? 0 : in.length);
-        java.util.Objects.checkIndex(outOff, out.length + 1);
+        checkBounds(in, inOff, inLen, out, outOff);
         int outCap = out.length - outOff;
         long size = Math.max(1, Math.max(inLen, outCap));
         Memory m = bulk;
@@ -724,9 +746,11 @@ public final class Session implements AutoCloseable {
             if (inLen > 0) {
                 m.write(0, in, inOff, inLen);
             }
-            // The token is offered the whole buffer: some ask for room for the input's length even where
-            // the output is shorter (SoftHSM2's GCM and CBC-PAD decryption).
-            Pointer len = arena.ulong(size);
+            // A single-part call offers the token the whole buffer: some ask for room for the input's
+            // length even where the output is shorter (SoftHSM2's GCM decryption). An update is offered
+            // the caller's room only, so that a short one is refused before the token consumes the input.
+            boolean single = function == Pkcs11Function.C_Encrypt || function == Pkcs11Function.C_Decrypt;
+            Pointer len = arena.ulong(single ? size : outCap);
             rv = switch (function) {
                 case C_Encrypt -> fx.C_Encrypt(handle, m, inLen, m, len);
                 case C_Decrypt -> fx.C_Decrypt(handle, m, inLen, m, len);
@@ -737,6 +761,12 @@ public final class Session implements AutoCloseable {
                 default -> throw new IllegalArgumentException(function.name());
             };
             tokenRv = rv;
+            if (rv == CKR_BUFFER_TOO_SMALL && (function == Pkcs11Function.C_Encrypt || function == Pkcs11Function.C_Decrypt)) {
+                // A single-part call can only be finished by calling it again: do so into memory of the
+                // size the token asked for, discard the result, and report the short buffer with the
+                // operation ended (the caller has no way to resume it).
+                tokenRv = finishDiscarding(fx, function, in, inOff, inLen, abi().getULong(len, 0));
+            }
             if (rv == CKR_OK) {
                 written = abi().getULong(len, 0);
                 if (written > size) {
