@@ -372,6 +372,23 @@ class SymmetricCipherIT {
     }
 
     @Test
+    void theUnconfiguredProviderTakesP11jKeys() throws Exception {
+        Random r = new Random(71);
+        byte[] k = bytes(r, 16);
+        P11SecretKey key = CipherFixtures.aes(context, k);
+        Provider unconfigured = new io.p11j.provider.P11jProvider();
+        GCMParameterSpec spec = new GCMParameterSpec(128, bytes(r, 12));
+        Cipher c = Cipher.getInstance("AES/GCM/NoPadding", unconfigured);
+        c.init(Cipher.ENCRYPT_MODE, key, spec);
+        Cipher jdk = Cipher.getInstance("AES/GCM/NoPadding", "SunJCE");
+        jdk.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(k, "AES"), spec);
+        assertThat(c.doFinal(new byte[] {1, 2, 3})).isEqualTo(jdk.doFinal(new byte[] {1, 2, 3}));
+        Cipher soft = Cipher.getInstance("AES/CBC/PKCS5Padding", unconfigured);
+        assertThatThrownBy(() -> soft.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(k, "AES")))
+                .isInstanceOf(InvalidKeyException.class);
+    }
+
+    @Test
     void softwareKeysGoToSunJceEvenWithP11jFirst() throws Exception {
         Random r = new Random(19);
         byte[] k = bytes(r, 16);
