@@ -372,6 +372,31 @@ class SymmetricCipherIT {
     }
 
     @Test
+    void generalErrorIsABadTagOnlyWhereTheQuirkIsOn(TestToken token) throws Exception {
+        java.nio.file.Path conf = dir.resolve("no-quirk.conf");
+        java.nio.file.Files.writeString(conf, "name = noquirk\ntoken = " + ProviderFixture.uri(token, dir)
+                + "\ndisabled-quirks = decrypt-failure-as-general-error\n");
+        Provider plain = new io.p11j.provider.P11jProvider().configure(conf.toString());
+        TokenContext plainContext = CipherFixtures.context(plain);
+        assertThat(plainContext.has(io.p11j.provider.token.Quirk.DECRYPT_FAILURE_AS_GENERAL_ERROR)).isFalse();
+        Random r = new Random(73);
+        byte[] k = bytes(r, 16);
+        GCMParameterSpec spec = new GCMParameterSpec(128, bytes(r, 12));
+        Cipher jdk = Cipher.getInstance("AES/GCM/NoPadding", "SunJCE");
+        jdk.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(k, "AES"), spec);
+        byte[] bad = jdk.doFinal(new byte[20]);
+        bad[0] ^= 1;
+        Cipher c = Cipher.getInstance("AES/GCM/NoPadding", plain);
+        c.init(Cipher.DECRYPT_MODE, CipherFixtures.aes(plainContext, k), spec);
+        // Without the quirk, CKR_GENERAL_ERROR is the token's failure, not a verdict on the data.
+        assertThatThrownBy(() -> c.doFinal(bad)).isInstanceOf(java.security.ProviderException.class)
+                .hasMessageContaining("CKR_GENERAL_ERROR");
+        Cipher q = Cipher.getInstance("AES/GCM/NoPadding", provider);
+        q.init(Cipher.DECRYPT_MODE, CipherFixtures.aes(context, k), spec);
+        assertThatThrownBy(() -> q.doFinal(bad)).isInstanceOf(AEADBadTagException.class);
+    }
+
+    @Test
     void theUnconfiguredProviderTakesP11jKeys() throws Exception {
         Random r = new Random(71);
         byte[] k = bytes(r, 16);
