@@ -57,10 +57,11 @@ import static io.p11j.sys.Pkcs11Constants.*;
  * the token whole blocks only. AEAD decryption is never streamed: no plaintext is released before
  * the tag is checked, so the whole ciphertext is buffered until {@code doFinal}.
  *
- * <p><b>GCM.</b> Tags of 96–128 bits; IVs of 1 to {@value #MAX_GCM_IV} bytes; a random 12-byte IV when encrypting without one (read it with
- * {@code getIV}/{@code getParameters}); as SunJCE, encrypting twice with the same key and IV is
- * refused: a second {@code doFinal} without a new init is an {@code IllegalStateException}, an init
- * with the last key and IV an {@code InvalidAlgorithmParameterException}. An empty AAD is sent as
+ * <p><b>GCM.</b> Tags of 96–128 bits; IVs of 1 to {@value #MAX_GCM_IV} bytes; a random 12-byte IV
+ * when encrypting without one (read it with {@code getIV}/{@code getParameters}); as SunJCE, encrypting
+ * twice with the same key and IV (or ChaCha20-Poly1305 nonce) is refused: a second {@code doFinal}
+ * without a new init is an {@code IllegalStateException}, an init with the last key and IV an
+ * {@code InvalidAlgorithmParameterException}. An empty AAD is sent as
  * NULL ({@link Params.Gcm}), which SoftHSM2 2.6.1 takes.
  *
  * <p><b>Keys.</b> P11J secret keys ({@link P11SecretKey}) of the algorithm's key type only; the
@@ -147,7 +148,8 @@ public final class P11SymmetricCipher extends CipherSpi {
     protected void engineSetPadding(String p) throws NoSuchPaddingException {
         String[] parts = alg.name().split("/");
         String want = parts.length == 3 ? parts[2] : "NoPadding";
-        if (p == null || !(want.equalsIgnoreCase(p) || want.equalsIgnoreCase("PKCS5Padding") && p.equalsIgnoreCase("PKCS7Padding"))) {
+        boolean pkcs7 = want.equalsIgnoreCase("PKCS5Padding") && "PKCS7Padding".equalsIgnoreCase(p);
+        if (p == null || !(want.equalsIgnoreCase(p) || pkcs7)) {
             throw new NoSuchPaddingException(alg.name() + " has no padding " + p);
         }
     }
@@ -312,10 +314,10 @@ public final class P11SymmetricCipher extends CipherSpi {
             newIv = new byte[alg.ivLength()];
             (random == null ? new SecureRandom() : random).nextBytes(newIv);
         }
-        if (mode == Mode.GCM && enc) {
+        if (mode.aead() && enc) {
             if (sk.equals(lastKey) && Arrays.equals(newIv, lastIv)) {
-                throw new InvalidAlgorithmParameterException("Cannot reuse iv for GCM encryption: the last encryption "
-                        + "with this key used the same IV");
+                throw new InvalidAlgorithmParameterException("Cannot reuse iv for " + alg.name() + " encryption: the last "
+                        + "encryption with this key used the same IV");
             }
             lastKey = sk;
             lastIv = newIv.clone();
@@ -388,7 +390,7 @@ public final class P11SymmetricCipher extends CipherSpi {
             throw new IllegalStateException("Cipher not initialized");
         }
         if (mustReinit) {
-            throw new IllegalStateException("Must use either different key or iv for GCM encryption: init again with a new IV");
+            throw reinitRequired();
         }
         if (opmode == Cipher.WRAP_MODE || opmode == Cipher.UNWRAP_MODE) {
             throw new IllegalStateException("the cipher is initialized to " + (opmode == Cipher.WRAP_MODE ? "wrap" : "unwrap")
@@ -440,7 +442,8 @@ public final class P11SymmetricCipher extends CipherSpi {
     }
 
     @Override
-    protected int engineUpdate(byte[] input, int offset, int n, byte[] output, int outputOffset) throws ShortBufferException {
+    protected int engineUpdate(byte[] input, int offset, int n, byte[] output, int outputOffset)
+            throws ShortBufferException {
         ready();
         if (n <= 0) {
             return 0;
@@ -606,7 +609,8 @@ public final class P11SymmetricCipher extends CipherSpi {
         return doFinal(input, offset, Math.max(n, 0), output, outputOffset);
     }
 
-    private int doFinal(byte[] in, int off, int n, byte[] out, int outOff) throws IllegalBlockSizeException, BadPaddingException {
+    private int doFinal(byte[] in, int off, int n, byte[] out, int outOff)
+            throws IllegalBlockSizeException, BadPaddingException {
         try {
             long total = tokenPending + len + (long) n;
             if (mode.blockAligned() && (encrypting ? !alg.padded() : true) && total % bs != 0) {
@@ -619,7 +623,7 @@ public final class P11SymmetricCipher extends CipherSpi {
             return multiPartFinal(in, off, n, out, outOff);
         } finally {
             endMessage();
-            if (mode == Mode.GCM && encrypting) {
+            if (mode.aead() && encrypting) {
                 mustReinit = true;
             }
         }
@@ -762,13 +766,13 @@ public final class P11SymmetricCipher extends CipherSpi {
             throw new IllegalStateException("Cipher not initialized for wrapping keys");
         }
         if (mustReinit) {
-            throw new IllegalStateException("Must use either different key or iv for GCM encryption: init again with a new IV");
+            throw reinitRequired();
         }
         try {
             return KeyWrapping.wrap(messageMechanism(), key, toWrap);
         } finally {
             endMessage();
-            if (mode == Mode.GCM) {
+            if (mode.aead()) {
                 mustReinit = true;
             }
         }
@@ -822,6 +826,11 @@ public final class P11SymmetricCipher extends CipherSpi {
     private void reset() {
         endMessage();
         mustReinit = false;
+    }
+
+    private IllegalStateException reinitRequired() {
+        return new IllegalStateException("Must use either different key or iv for " + alg.name()
+                + " encryption: init again with a new IV");
     }
 
     private String what(String function) {
