@@ -57,7 +57,8 @@ import static io.p11j.sys.Pkcs11Constants.*;
  * the token whole blocks only. AEAD decryption is never streamed: no plaintext is released before
  * the tag is checked, so the whole ciphertext is buffered until {@code doFinal}.
  *
- * <p><b>GCM.</b> Tags of 96–128 bits; IVs of 1 to {@value #MAX_GCM_IV} bytes; a random 12-byte IV
+ * <p><b>GCM.</b> Tags of 96–128 bits; IVs of 1 byte or more (at most {@value #MAX_GCM_IV} on tokens with
+ * quirk {@code gcm-iv-max-128-bytes}); a random 12-byte IV
  * when encrypting without one (read it with {@code getIV}/{@code getParameters}); as SunJCE, encrypting
  * twice with the same key and IV (or ChaCha20-Poly1305 nonce) is refused: a second {@code doFinal}
  * without a new init is an {@code IllegalStateException}, an init with the last key and IV an
@@ -89,10 +90,8 @@ public final class P11SymmetricCipher extends CipherSpi {
     private static final byte[] EMPTY = new byte[0];
     private static final int KW_OVERHEAD = 8;
     /**
-     * Longest GCM IV sent to a token. SoftHSM2 2.6.1 over OpenSSL 3 computes a wrong ciphertext and
-     * tag, without an error, for IVs longer than 128 bytes (measured; OpenSSL 3's GCM limit, whose
-     * refusal the token ignores): since a token cannot be trusted to refuse, longer IVs never leave
-     * the provider. NIST SP 800-38D recommends 12 bytes.
+     * Longest GCM IV sent to a token with quirk {@link Quirk#GCM_IV_MAX_128_BYTES} (SoftHSM2 2.6.1 over
+     * OpenSSL 3 computes a wrong result for longer IVs without an error). NIST SP 800-38D recommends 12.
      */
     static final int MAX_GCM_IV = 128;
 
@@ -291,9 +290,13 @@ public final class P11SymmetricCipher extends CipherSpi {
                                 + newTag);
                     }
                     newIv = g.getIV();
-                    if (newIv.length == 0 || newIv.length > MAX_GCM_IV) {
-                        throw new InvalidAlgorithmParameterException("P11J takes GCM IVs of 1 to " + MAX_GCM_IV
-                                + " bytes (12 recommended), not " + newIv.length);
+                    if (newIv.length == 0) {
+                        throw new InvalidAlgorithmParameterException("a GCM IV must not be empty (12 bytes recommended)");
+                    }
+                    if (newIv.length > MAX_GCM_IV && sk.context().has(Quirk.GCM_IV_MAX_128_BYTES)) {
+                        throw new InvalidAlgorithmParameterException("the token " + sk.context().tokenUri() + " computes GCM "
+                                + "wrongly with IVs over " + MAX_GCM_IV + " bytes (quirk " + Quirk.GCM_IV_MAX_128_BYTES.configName()
+                                + "); not " + newIv.length + " (12 recommended)");
                     }
                 } else if (params != null) {
                     throw new InvalidAlgorithmParameterException("AES/GCM needs a GCMParameterSpec, not a "

@@ -49,6 +49,29 @@ class CipherWycheproofIT {
     }
 
     @Test
+    void withoutItsQuirkSoftHsm2GetsLongGcmIvsWrong(TestToken token) throws Exception {
+        // Why the quirk exists, kept measurable: switched off, the long IVs reach SoftHSM2, which answers
+        // CKR_OK with a wrong ciphertext and tag. If a SoftHSM2 release fixes it, this fails: narrow the quirk.
+        java.nio.file.Path conf = dir.resolve("no-gcm-quirk.conf");
+        java.nio.file.Files.writeString(conf, "token = " + ProviderFixture.uri(token, dir)
+                + "\ndisabled-quirks = gcm-iv-max-128-bytes\n");
+        Provider unguarded = new io.p11j.provider.P11jProvider().configure(conf.toString());
+        TokenContext unguardedContext = CipherFixtures.context(unguarded);
+        int wrong = 0;
+        for (Vector v : CipherVectors.load("aes_gcm_test.json").tests()) {
+            if (v.result().equals("valid") && v.iv().length > P11SymmetricCipher.MAX_GCM_IV) {
+                Cipher c = Cipher.getInstance("AES/GCM/NoPadding", unguarded);
+                c.init(Cipher.ENCRYPT_MODE, CipherFixtures.aes(unguardedContext, v.key()), new GCMParameterSpec(v.tagBits(), v.iv()));
+                c.updateAAD(v.aad());
+                if (!java.util.Arrays.equals(c.doFinal(v.msg()), v.ctAndTag())) {
+                    wrong++;
+                }
+            }
+        }
+        assertThat(wrong).as("long-IV cases SoftHSM2 computes wrongly").isEqualTo(3);
+    }
+
+    @Test
     void aesGcm() throws Exception {
         CipherVectors.File file = CipherVectors.load("aes_gcm_test.json");
         assertThat(file.tests()).hasSize(file.numberOfTests()).hasSize(316);
@@ -65,7 +88,7 @@ class CipherWycheproofIT {
                 // Skipped (refused by P11J): tcId 268, 272, 276, "long IV size", 2056-bit IVs. SoftHSM2 2.6.1 over
                 // OpenSSL 3 computes a wrong result for IVs over 128 bytes without an error, so P11J never sends them.
                 assertThatThrownBy(() -> c.init(Cipher.ENCRYPT_MODE, key, spec)).as("%s", v)
-                        .isInstanceOf(InvalidAlgorithmParameterException.class);
+                        .isInstanceOf(InvalidAlgorithmParameterException.class).hasMessageContaining("gcm-iv-max-128-bytes");
                 tooLongIv.add(v.tcId());
             } else if (v.result().equals("valid")) {
                 c.init(Cipher.ENCRYPT_MODE, key, spec);
