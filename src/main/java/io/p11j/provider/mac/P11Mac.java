@@ -159,7 +159,7 @@ public final class P11Mac extends MacSpi implements Cloneable {
             return;
         }
         ready();
-        if (len + n <= SINGLE_PART_LIMIT) {
+        if ((long) len + n <= SINGLE_PART_LIMIT) {
             append(input, offset, n);
             return;
         }
@@ -183,7 +183,7 @@ public final class P11Mac extends MacSpi implements Cloneable {
     @Override
     protected void engineUpdate(ByteBuffer input) {
         int n = input.remaining();
-        if (n > 0 && !input.hasArray() && len + n <= SINGLE_PART_LIMIT) {
+        if (n > 0 && !input.hasArray() && (long) len + n <= SINGLE_PART_LIMIT) {
             ready();
             ensureCapacity(n);
             input.get(buf, len, n); // a direct buffer straight into ours: no temporary array
