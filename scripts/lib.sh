@@ -26,6 +26,10 @@ P11J_REQUIREMENTS=(
   "cmd:pkcs11-tool:opensc"
   # OpensslVerifyIT: signatures made through P11J verify with the openssl command.
   "cmd:openssl:openssl"
+  # TlsIT: curl fetches a page from a JSSE server whose key is on the token.
+  "cmd:curl:curl"
+  # P11jKeysInOpensslIT: OpenSSL signs with P11J's keys through libp11's engine, by P11J's URIs.
+  "file:/usr/lib/*/engines-3/pkcs11.so:libengine-pkcs11-openssl"
 )
 
 p11j_missing_packages() {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider;
 
+import io.p11j.provider.token.Quirk;
 import io.p11j.testing.ProviderFixture;
 import io.p11j.testing.SoftHsm;
 import io.p11j.testing.SoftHsmExtension;
@@ -84,6 +85,35 @@ class ProviderConfigurationIT {
             Security.removeProvider("P11J-signer");
             Security.removeProvider("P11J");
         }
+    }
+
+    @Test
+    void softHsm2IsRecognisedByTheQuirkTableAndQuirksAreSwitchable(TestToken token) throws Exception {
+        P11jProvider byUri = (P11jProvider) new P11jProvider().configure(ProviderFixture.uri(token, dir));
+        assertThat(byUri.context().quirks()).as("SoftHSM2's identity selects its quirks")
+                .containsExactlyInAnyOrder(Quirk.values());
+
+        Path conf = dir.resolve("quirks.conf");
+        Files.writeString(conf, String.join("\n",
+                "token = " + ProviderFixture.uri(token, dir),
+                "disabled-quirks = oaep-sha1-only, pss-mgf1-equals-hash", ""));
+        P11jProvider switched = (P11jProvider) new P11jProvider().configure(conf.toString());
+        assertThat(switched.context().has(Quirk.OAEP_SHA1_ONLY)).isFalse();
+        assertThat(switched.context().has(Quirk.PSS_MGF1_EQUALS_HASH)).isFalse();
+        assertThat(switched.context().has(Quirk.RSA_CIPHER_SINGLE_PART)).isTrue();
+    }
+
+    @Test
+    void messageDigestsAreOfferedOnlyWhenSwitchedOn(TestToken token) throws Exception {
+        Provider dflt = new P11jProvider().configure(ProviderFixture.uri(token, dir));
+        assertThat(dflt.getServices()).noneMatch(s -> s.getType().equals("MessageDigest"));
+        Path conf = dir.resolve("digests.conf");
+        Files.writeString(conf, "token = " + ProviderFixture.uri(token, dir) + "\nmessage-digests = on\n");
+        Provider on = new P11jProvider().configure(conf.toString());
+        // Registered only once a MessageDigest family exists; until then the switch must at least not break.
+        assertThat(on.getServices()).isNotEmpty();
+        on.getServices().stream().filter(s -> s.getType().equals("MessageDigest"))
+                .forEach(s -> assertThat(s.getAlgorithm()).startsWith("SHA"));
     }
 
     @Test
