@@ -17,11 +17,22 @@ import java.util.Map;
  *
  * <p>{@code supportsParameter} accepts only P11J secret keys of a type the mechanism takes on a token
  * that has it: a software key is declined, so that with P11J first in the provider list the JCA's
- * delayed selection gives it to SunJCE (JSSE's HMACs never reach the token).
+ * delayed selection gives it to SunJCE (JSSE's HMACs never reach the token). The JCA skips that
+ * selection when a {@code Mac} is used before {@code init} ({@code getMacLength()}, as JSSE's HKDF
+ * does): it then takes the first provider's engine, without a key. An engine created for that
+ * ({@code javax.crypto.Mac.chooseFirstProvider} on the stack) hands software keys on to software.
  */
 public final class MacServices {
 
+    private static final StackWalker WALKER = StackWalker.getInstance();
+
     private MacServices() {
+    }
+
+    /** Whether the JCA is choosing the first provider's engine for an unqualified {@code Mac} before it has a key. */
+    static boolean chosenBeforeTheKey() {
+        return WALKER.walk(frames -> frames.limit(16).anyMatch(
+                f -> f.getMethodName().equals("chooseFirstProvider") && f.getClassName().equals("javax.crypto.Mac")));
     }
 
     /** Every MAC service, whatever the token; {@code ServiceTable} keeps those the token can do. */
@@ -29,7 +40,7 @@ public final class MacServices {
         List<ServiceDescriptor> all = new ArrayList<>();
         for (MacAlgorithm a : MacAlgorithm.values()) {
             all.add(new ServiceDescriptor("Mac", a.jcaName(), a.aliases(), new long[] {a.mechanism()}, true, P11Mac.class,
-                    context -> new P11Mac(a), (context, key) -> key instanceof P11SecretKey k && a.takes(k),
+                    context -> new P11Mac(a, chosenBeforeTheKey()), (context, key) -> key instanceof P11SecretKey k && a.takes(k),
                     Map.of("SupportedKeyClasses", "io.p11j.provider.P11jKey")));
         }
         return all;

@@ -12,6 +12,7 @@ import io.p11j.wrapper.Session;
 import io.p11j.wrapper.SessionPool;
 import io.p11j.wrapper.mechanism.Mechanism;
 
+import javax.crypto.Mac;
 import javax.crypto.MacSpi;
 import javax.crypto.SecretKey;
 import java.lang.ref.Cleaner;
@@ -19,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
 import java.security.Key;
+import java.security.NoSuchAlgorithmException;
 import java.security.ProviderException;
 import java.security.spec.AlgorithmParameterSpec;
 import java.util.Arrays;
@@ -42,7 +44,11 @@ import static io.p11j.sys.Pkcs11Constants.*;
  * (generic secrets or the HMAC's own key type; AES for CMAC) and of a length in the token's range
  * for the mechanism. A software key ({@code SecretKeySpec}) is refused: {@code supportsParameter}
  * says no, so the JCA's delayed provider selection moves on to a software provider, and an explicit
- * init says to import the key with P11J's {@code SecretKeyFactory}.
+ * init says to import the key with P11J's {@code SecretKeyFactory}. One exception: an engine the JCA
+ * chose before it saw the key — an unqualified {@code Mac.getInstance} followed by
+ * {@code getMacLength()} before {@code init}, as JSSE's HKDF does, with P11J first in the provider
+ * list ({@code softwareFallback}) — hands a software key to the software provider the JCA would have
+ * chosen, so that the MAC is computed there and never on the token.
  *
  * <p><b>Clone.</b> Before a multi-part operation has started (the usual case: less than
  * {@value #SINGLE_PART_LIMIT} bytes so far) a clone copies the buffered input. An operation already
@@ -65,6 +71,10 @@ public final class P11Mac extends MacSpi implements Cloneable {
 
     private final MacAlgorithm alg;
     private final Mechanism mechanism;
+    /** The JCA chose this engine before seeing a key (see class doc): software keys go to software. */
+    private final boolean softwareFallback;
+    /** The software MAC that computes with a software key, when {@link #softwareFallback} applies. */
+    private Mac software;
 
     private P11SecretKey key;
     private TokenContext context;
@@ -79,9 +89,10 @@ public final class P11Mac extends MacSpi implements Cloneable {
     /** A field, so that a MAC allocates no lambda; not final: a clone needs its own. */
     private SessionPool.SessionWork<byte[]> signWork = this::signOn;
 
-    P11Mac(MacAlgorithm alg) {
+    P11Mac(MacAlgorithm alg, boolean softwareFallback) {
         this.alg = alg;
         this.mechanism = Mechanism.of(alg.mechanism());
+        this.softwareFallback = softwareFallback;
     }
 
     // ================================================================ init
@@ -98,8 +109,24 @@ public final class P11Mac extends MacSpi implements Cloneable {
             throw new InvalidAlgorithmParameterException(alg.jcaName() + " takes no parameters, not a "
                     + params.getClass().getSimpleName());
         }
+        if (softwareFallback && key instanceof SecretKey && !(key instanceof P11SecretKey)) {
+            // The JCA's own choice for this key, which passes P11J by (supportsParameter is false for it).
+            Mac m;
+            try {
+                m = Mac.getInstance(alg.jcaName());
+            } catch (NoSuchAlgorithmException e) {
+                throw new InvalidKeyException("no provider computes " + alg.jcaName() + " with a software key", e);
+            }
+            m.init(key, params);
+            endOperation();
+            software = m;
+            this.key = null;
+            this.context = null;
+            return;
+        }
         P11SecretKey k = check(key);
         endOperation();
+        software = null;
         this.key = k;
         this.context = k.context();
     }
@@ -155,6 +182,10 @@ public final class P11Mac extends MacSpi implements Cloneable {
 
     @Override
     protected void engineUpdate(byte[] input, int offset, int n) {
+        if (software != null) {
+            software.update(input, offset, n);
+            return;
+        }
         if (n <= 0) {
             return;
         }
@@ -182,6 +213,10 @@ public final class P11Mac extends MacSpi implements Cloneable {
 
     @Override
     protected void engineUpdate(ByteBuffer input) {
+        if (software != null) {
+            software.update(input);
+            return;
+        }
         int n = input.remaining();
         if (n > 0 && !input.hasArray() && (long) len + n <= SINGLE_PART_LIMIT) {
             ready();
@@ -262,6 +297,9 @@ public final class P11Mac extends MacSpi implements Cloneable {
 
     @Override
     protected byte[] engineDoFinal() {
+        if (software != null) {
+            return software.doFinal();
+        }
         try {
             ready();
             if (held != null) {
@@ -289,6 +327,9 @@ public final class P11Mac extends MacSpi implements Cloneable {
 
     @Override
     protected void engineReset() {
+        if (software != null) {
+            software.reset();
+        }
         endOperation();
     }
 
@@ -323,6 +364,7 @@ public final class P11Mac extends MacSpi implements Cloneable {
                     ? " (the token keeps no operation state: quirk " + Quirk.NO_OPERATION_STATE.configName() + ")" : ""));
         }
         P11Mac c = (P11Mac) super.clone();
+        c.software = software == null ? null : (Mac) software.clone();
         c.buf = buf == null ? null : buf.clone();
         c.one = new byte[1];
         c.signWork = c::signOn;

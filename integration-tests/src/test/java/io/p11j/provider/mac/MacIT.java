@@ -276,6 +276,7 @@ class MacIT {
     @Test
     void keysThatDoNotFitAreRefusedAtInit() throws Exception {
         Mac hmac = Mac.getInstance("HmacSHA256", provider);
+        hmac.getMacLength(); // asked for P11J by name: no software fallback, whatever the order of calls
         assertThatThrownBy(() -> hmac.init(new SecretKeySpec(random(32), "HmacSHA256")))
                 .as("a software key").isInstanceOf(InvalidKeyException.class)
                 .hasMessageContaining("SecretKeyFactory").hasMessageContaining("SunJCE");
@@ -317,7 +318,27 @@ class MacIT {
             Mac token = Mac.getInstance("HmacSHA256");
             token.init(tokenKey);
             assertThat(token.getProvider()).isSameAs(provider);
-            assertThat(token.doFinal(new byte[64])).hasSize(32);
+            byte[] tokenMac = token.doFinal(new byte[64]);
+            assertThat(tokenMac).hasSize(32);
+
+            // Used before init, as JSSE's HKDF does (getMacLength): the JCA fixes the first provider's engine
+            // before it sees the key. P11J's then hands a software key to software (never to the token).
+            byte[] value = random(32);
+            byte[] msg = random(100);
+            Mac early = Mac.getInstance("HmacSHA256");
+            assertThat(early.getMacLength()).isEqualTo(32);
+            assertThat(early.getProvider()).isSameAs(provider);
+            early.init(new SecretKeySpec(value, "HmacSHA256"));
+            byte[] expected = software(MacAlgorithm.HMAC_SHA256, value).doFinal(msg);
+            assertThat(early.doFinal(msg)).isEqualTo(expected);
+            early.update(msg, 0, 10);
+            Mac copy = (Mac) early.clone();
+            copy.update(msg, 10, 90);
+            assertThat(copy.doFinal()).isEqualTo(expected);
+            early.reset();
+            assertThat(early.doFinal(msg)).isEqualTo(expected);
+            early.init(tokenKey); // and a token key on the same engine goes to the token
+            assertThat(early.doFinal(new byte[64])).isEqualTo(tokenMac);
         } finally {
             Security.removeProvider(provider.getName());
         }
