@@ -10,6 +10,10 @@ P11J_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 P11J_REQUIREMENTS=(
   "cmd:java:openjdk-17-jdk-headless"
   "cmd:javac:openjdk-17-jdk-headless"
+  # KeytoolIT and JarsignerIT run the JDK's own tools: keytool and jarsigner on JDK 17 (this package) and on
+  # Temurin 25, which no Debian bookworm package provides: the machine image ships it in /usr/lib/jvm
+  # (P11J_JDK25_HOME names another), and those tests fail, never skip, without it.
+  "cmd:jarsigner:openjdk-17-jdk-headless"
   "cmd:mvn:maven"
   "cmd:gcc:gcc"
   "file:/usr/include/stdio.h:libc6-dev"

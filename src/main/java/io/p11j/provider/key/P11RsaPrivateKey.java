@@ -6,6 +6,7 @@ import io.p11j.wrapper.ObjectRef;
 
 import java.math.BigInteger;
 import java.security.interfaces.RSAKey;
+import java.security.spec.AlgorithmParameterSpec;
 
 /**
  * An RSA private key on the token. It is an {@link RSAKey} (the modulus is public) but not an
@@ -25,5 +26,15 @@ public final class P11RsaPrivateKey extends P11PrivateKey implements RSAKey {
     @Override
     public BigInteger getModulus() {
         return modulus;
+    }
+
+    /**
+     * None: a plain RSA key. Declared because from Java 22 on {@code PrivateKey} inherits a default
+     * {@code getParams()} from {@code AsymmetricKey} that conflicts with {@code RSAKey}'s: without this
+     * override, calling it (as JDK 25's jarsigner does) throws {@code IncompatibleClassChangeError}.
+     */
+    @Override
+    public AlgorithmParameterSpec getParams() {
+        return null;
     }
 }

@@ -152,6 +152,10 @@ public final class P11KeyPairGenerator extends KeyPairGeneratorSpi {
             publicExponent = r.getPublicExponent();
         } else if (kind == Kind.EC && spec instanceof ECGenParameterSpec g) {
             ecParams = EcCurves.byName(g.getName());
+        } else if (kind == Kind.EC && spec instanceof NamedParameterSpec n) {
+            // keytool -groupname tries a plain NamedParameterSpec first: refusing it made the JCA fail over to
+            // SunEC, so with P11J first in the provider list keytool silently generated EC keys in software.
+            ecParams = EcCurves.byName(n.getName());
         } else if (kind == Kind.EC && spec instanceof ECParameterSpec p) {
             EcCurves.oid(p); // a named curve the provider knows, or an exception
             ecParams = p;
@@ -208,8 +212,10 @@ public final class P11KeyPairGenerator extends KeyPairGeneratorSpi {
         switch (kind) {
             case RSA -> {
                 keyType = CKK_RSA;
-                pub.set(MODULUS_BITS, (long) rsaBits).bigInteger(PUBLIC_EXPONENT, publicExponent).flag(ENCRYPT, true);
-                priv.flag(DECRYPT, true);
+                // An RSA pair may also carry keys (Cipher WRAP/UNWRAP_MODE): without these the token refuses C_WrapKey.
+                pub.set(MODULUS_BITS, (long) rsaBits).bigInteger(PUBLIC_EXPONENT, publicExponent).flag(ENCRYPT, true)
+                        .flag(WRAP, true);
+                priv.flag(DECRYPT, true).flag(UNWRAP, true);
             }
             case EC -> {
                 keyType = CKK_EC;
