@@ -28,6 +28,9 @@ public final class ServiceTable {
         all.addAll(io.p11j.provider.keyagreement.KeyAgreementServices.descriptors());
         all.addAll(io.p11j.provider.cipher.SymmetricCipherServices.descriptors());
         all.addAll(io.p11j.provider.cipher.RsaCipherServices.descriptors());
+        all.addAll(io.p11j.provider.mac.MacServices.descriptors());
+        all.addAll(io.p11j.provider.keygen.KeyGeneratorServices.descriptors());
+        all.addAll(io.p11j.provider.secretkeyfactory.SecretKeyFactoryServices.descriptors());
         return all;
     }
 
