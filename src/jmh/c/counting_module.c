@@ -15,7 +15,9 @@
 //   C_GetAttributeValue        calls
 //   attributes                 CK_ATTRIBUTEs asked for, summed over those calls
 //   C_FindObjectsInit, C_FindObjects, C_FindObjectsFinal, C_OpenSession, C_CloseSession,
-//   C_GetSessionInfo, C_Login, C_CreateObject, C_DestroyObject, C_GenerateKeyPair   calls
+//   C_GetSessionInfo, C_Login, C_CreateObject, C_DestroyObject, C_GenerateKeyPair,
+//   C_EncryptInit, C_Encrypt, C_EncryptUpdate, C_EncryptFinal, C_SignInit, C_Sign, C_SignUpdate, C_SignFinal,
+//   C_DigestInit, C_Digest, C_DigestUpdate, C_DigestFinal, C_GenerateRandom, C_SeedRandom, C_DeriveKey   calls
 //   handles                    object handles C_FindObjects returned, summed
 //
 // It exports only C_GetFunctionList (a PKCS#11 2.x function list: SoftHSM2 2.6 has no other), and
@@ -38,10 +40,14 @@
 static const char *const NAMES[] = {
     "C_GetAttributeValue", "attributes", "C_FindObjectsInit", "C_FindObjects", "handles", "C_FindObjectsFinal",
     "C_OpenSession", "C_CloseSession", "C_GetSessionInfo", "C_Login", "C_CreateObject", "C_DestroyObject",
-    "C_GenerateKeyPair",
+    "C_GenerateKeyPair", "C_EncryptInit", "C_Encrypt", "C_EncryptUpdate", "C_EncryptFinal", "C_SignInit", "C_Sign",
+    "C_SignUpdate", "C_SignFinal", "C_DigestInit", "C_Digest", "C_DigestUpdate", "C_DigestFinal", "C_GenerateRandom",
+    "C_SeedRandom", "C_DeriveKey",
 };
 enum { GET_ATTRIBUTE_VALUE, ATTRIBUTES, FIND_INIT, FIND, HANDLES, FIND_FINAL, OPEN_SESSION, CLOSE_SESSION,
-       GET_SESSION_INFO, LOGIN, CREATE_OBJECT, DESTROY_OBJECT, GENERATE_KEY_PAIR, N_COUNTERS };
+       GET_SESSION_INFO, LOGIN, CREATE_OBJECT, DESTROY_OBJECT, GENERATE_KEY_PAIR, ENCRYPT_INIT, ENCRYPT, ENCRYPT_UPDATE,
+       ENCRYPT_FINAL, SIGN_INIT, SIGN, SIGN_UPDATE, SIGN_FINAL, DIGEST_INIT, DIGEST, DIGEST_UPDATE, DIGEST_FINAL,
+       GENERATE_RANDOM, SEED_RANDOM, DERIVE_KEY, N_COUNTERS };
 _Static_assert(sizeof NAMES / sizeof NAMES[0] == N_COUNTERS, "one name per counter");
 
 static atomic_ulong counters[N_COUNTERS];
@@ -118,6 +124,83 @@ static CK_RV generateKeyPair(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_ATTRIBU
     return real->C_GenerateKeyPair(s, m, pub, nPub, priv, nPriv, hPub, hPriv);
 }
 
+// The operations of the JCE services (ServiceBenchmark): only counted, passed on unchanged.
+static CK_RV encryptInit(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k) {
+    count(ENCRYPT_INIT, 1);
+    return real->C_EncryptInit(s, m, k);
+}
+
+static CK_RV encrypt(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+    count(ENCRYPT, 1);
+    return real->C_Encrypt(s, in, inLen, out, outLen);
+}
+
+static CK_RV encryptUpdate(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+    count(ENCRYPT_UPDATE, 1);
+    return real->C_EncryptUpdate(s, in, inLen, out, outLen);
+}
+
+static CK_RV encryptFinal(CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+    count(ENCRYPT_FINAL, 1);
+    return real->C_EncryptFinal(s, out, outLen);
+}
+
+static CK_RV signInit(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k) {
+    count(SIGN_INIT, 1);
+    return real->C_SignInit(s, m, k);
+}
+
+static CK_RV sign(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+    count(SIGN, 1);
+    return real->C_Sign(s, in, inLen, out, outLen);
+}
+
+static CK_RV signUpdate(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen) {
+    count(SIGN_UPDATE, 1);
+    return real->C_SignUpdate(s, in, inLen);
+}
+
+static CK_RV signFinal(CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+    count(SIGN_FINAL, 1);
+    return real->C_SignFinal(s, out, outLen);
+}
+
+static CK_RV digestInit(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m) {
+    count(DIGEST_INIT, 1);
+    return real->C_DigestInit(s, m);
+}
+
+static CK_RV digest(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+    count(DIGEST, 1);
+    return real->C_Digest(s, in, inLen, out, outLen);
+}
+
+static CK_RV digestUpdate(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen) {
+    count(DIGEST_UPDATE, 1);
+    return real->C_DigestUpdate(s, in, inLen);
+}
+
+static CK_RV digestFinal(CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+    count(DIGEST_FINAL, 1);
+    return real->C_DigestFinal(s, out, outLen);
+}
+
+static CK_RV generateRandom(CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG len) {
+    count(GENERATE_RANDOM, 1);
+    return real->C_GenerateRandom(s, out, len);
+}
+
+static CK_RV seedRandom(CK_SESSION_HANDLE s, CK_BYTE_PTR seed, CK_ULONG len) {
+    count(SEED_RANDOM, 1);
+    return real->C_SeedRandom(s, seed, len);
+}
+
+static CK_RV deriveKey(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+                       CK_OBJECT_HANDLE_PTR out) {
+    count(DERIVE_KEY, 1);
+    return real->C_DeriveKey(s, m, base, t, n, out);
+}
+
 static CK_RV getFunctionList(CK_FUNCTION_LIST_PTR_PTR out);
 
 EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out) {
@@ -154,6 +237,21 @@ static CK_RV getFunctionList(CK_FUNCTION_LIST_PTR_PTR out) {
         list.C_CreateObject = createObject;
         list.C_DestroyObject = destroyObject;
         list.C_GenerateKeyPair = generateKeyPair;
+        list.C_EncryptInit = encryptInit;
+        list.C_Encrypt = encrypt;
+        list.C_EncryptUpdate = encryptUpdate;
+        list.C_EncryptFinal = encryptFinal;
+        list.C_SignInit = signInit;
+        list.C_Sign = sign;
+        list.C_SignUpdate = signUpdate;
+        list.C_SignFinal = signFinal;
+        list.C_DigestInit = digestInit;
+        list.C_Digest = digest;
+        list.C_DigestUpdate = digestUpdate;
+        list.C_DigestFinal = digestFinal;
+        list.C_GenerateRandom = generateRandom;
+        list.C_SeedRandom = seedRandom;
+        list.C_DeriveKey = deriveKey;
         real = r;
     }
     *out = &list;

@@ -48,12 +48,17 @@ final class BenchProviders {
 
     /** SunPKCS11 for {@code slot} of {@code module}, configured inline (one instance per call). */
     static Provider sunPkcs11(String name, Path module, long slot) {
+        return sunPkcs11(name, module, slot, "");
+    }
+
+    /** SunPKCS11 for {@code slot} of {@code module}, with further lines of SunPKCS11 configuration. */
+    static Provider sunPkcs11(String name, Path module, long slot, String moreConfig) {
         Provider base = Security.getProvider("SunPKCS11");
         if (base == null) {
             throw new IllegalStateException("this JDK has no SunPKCS11 provider (module jdk.crypto.cryptoki)");
         }
         return base.configure("--name=" + name + "-" + COUNTER.incrementAndGet() + "\nlibrary=" + module
-                + "\nslot=" + slot + "\n");
+                + "\nslot=" + slot + "\n" + moreConfig);
     }
 
     /**
@@ -97,6 +102,23 @@ final class BenchProviders {
         return p11j(token, SoftHsm.get().modulePath());
     }
 
+    /**
+     * P11J for a fixture token over {@code module} as {@link #p11j(TestToken, Path)}, but from a configuration
+     * file that also says {@code message-digests = on}: P11J offers no {@code MessageDigest} by default
+     * (provider-config/README.md), and the digest benchmarks compare it with SunPKCS11's.
+     */
+    static Provider p11jWithDigests(TestToken token, Path module) {
+        String uri = "pkcs11:token=" + URLEncoder.encode(token.label(), StandardCharsets.UTF_8).replace("+", "%20")
+                + "?module-path=" + module + "&pin-source=file:" + ProviderFixture.pinFile(token, dir());
+        Path config = dir().resolve("p11j-" + COUNTER.incrementAndGet() + ".conf");
+        try {
+            Files.writeString(config, "token = " + uri + "\nmessage-digests = on\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new P11jProvider().configure(config.toString());
+    }
+
     /** A lookup of a provider's service, for {@link #requireP11j}. */
     @FunctionalInterface
     interface Lookup<T> {
@@ -127,7 +149,7 @@ final class BenchProviders {
 
         P11jUnavailableException(String what, Exception cause) {
             super(P11J_UNAVAILABLE + ": P11J does not offer " + what + " (yet): " + cause.getMessage()
-                    + " -- leave the P11J variant out (-p impl=sun, or -e p11jProvider), or run scripts/bench.sh,"
+                    + " -- leave the P11J variant out (-p impl=sun, or -e 'p11jProvider|ServiceBenchmark.p11j'), or run scripts/bench.sh,"
                     + " which does so where P11J has no such service", cause);
         }
     }

@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * Token calls counted by the counting module ({@code src/jmh/c/counting_module.c}), a PKCS#11 module
- * that forwards to SoftHSM2 and counts {@code C_GetAttributeValue} and a few other functions. It
+ * that forwards to SoftHSM2 and counts {@code C_GetAttributeValue} and other session, object and crypto functions. It
  * counts what a provider asks of the token whichever provider it is — SunPKCS11's calls cannot be
  * intercepted from Java — so the benchmarks configure a second SunPKCS11 or P11J over it, do one
  * operation untimed, and print the difference as a {@code COUNT} line that {@code scripts/bench.sh}
@@ -32,7 +32,9 @@ final class CallCounts {
     /** The counters reported, in this order. */
     static final List<String> COUNTERS = List.of("C_GetAttributeValue", "attributes", "C_FindObjectsInit", "C_FindObjects",
             "handles", "C_OpenSession", "C_CloseSession", "C_GetSessionInfo", "C_Login", "C_CreateObject",
-            "C_DestroyObject", "C_GenerateKeyPair");
+            "C_DestroyObject", "C_GenerateKeyPair", "C_EncryptInit", "C_Encrypt", "C_EncryptUpdate", "C_EncryptFinal",
+            "C_SignInit", "C_Sign", "C_SignUpdate", "C_SignFinal", "C_DigestInit", "C_Digest", "C_DigestUpdate",
+            "C_DigestFinal", "C_GenerateRandom", "C_SeedRandom", "C_DeriveKey");
 
     private CallCounts() {
     }

@@ -14,7 +14,9 @@ import java.security.Provider;
  *
  * prints one line per argument, {@code P11J <Type.Algorithm> yes} or {@code ... no}, for a P11J
  * configured as the benchmarks configure it (a fresh fixture token, its URI with a {@code pin-source}
- * file). Needs {@code SOFTHSM2_CONF} in a private directory, as the benchmarks do.
+ * file, {@code message-digests = on}). {@code Type.*} asks whether P11J has any service of that type
+ * (its {@code SecureRandom} may have another name than SunPKCS11's {@code PKCS11}). Needs
+ * {@code SOFTHSM2_CONF} in a private directory, as the benchmarks do.
  */
 public final class P11jAvailability {
 
@@ -23,13 +25,16 @@ public final class P11jAvailability {
 
     public static void main(String[] args) throws Exception {
         TestToken token = SoftHsmExtension.createToken("bench-probe");
-        Provider p11j = BenchProviders.p11j(token);
+        Provider p11j = BenchProviders.p11jWithDigests(token, io.p11j.testing.SoftHsm.get().modulePath());
         for (String a : args) {
             int dot = a.indexOf('.');
             if (dot <= 0) {
                 throw new IllegalArgumentException("not Type.Algorithm: " + a);
             }
-            boolean yes = p11j.getService(a.substring(0, dot), a.substring(dot + 1)) != null;
+            String type = a.substring(0, dot);
+            String algorithm = a.substring(dot + 1);
+            boolean yes = algorithm.equals("*") ? p11j.getServices().stream().anyMatch(s -> s.getType().equals(type))
+                    : p11j.getService(type, algorithm) != null;
             System.out.println("P11J " + a + " " + (yes ? "yes" : "no"));
         }
         System.out.flush();

@@ -289,6 +289,7 @@ public final class Session implements AutoCloseable {
         closer.explicit = true;
         cleanable.clean();
         scratch.dispose();
+        freeBulk();
         long rv = closer.rv;
         if (rv != CKR_SESSION_HANDLE_INVALID && rv != CKR_SESSION_CLOSED && rv != CKR_CRYPTOKI_NOT_INITIALIZED
                 && rv != CKR_DEVICE_REMOVED && rv != CKR_TOKEN_NOT_PRESENT) {
@@ -305,6 +306,7 @@ public final class Session implements AutoCloseable {
         closer.abandoned = true;
         cleanable.clean();
         scratch.dispose();
+        freeBulk();
     }
 
     // ---------------------------------------------------------------- objects
@@ -623,6 +625,179 @@ public final class Session implements AutoCloseable {
         } finally {
             active &= ~DECRYPT;
         }
+    }
+
+    // ---------------------------------------------------------------- encrypt / decrypt into the caller's array
+    //
+    // For bulk data: the input is copied once into one native buffer the session keeps (up to
+    // BULK_KEEP bytes; larger calls get memory of their own), the token works in place — PKCS#11
+    // allows the input and output of C_Encrypt/C_Decrypt and their Update forms to be the same
+    // memory — and the output is copied once into the caller's array. Nothing is allocated per call
+    // on the Java heap. Whatever plaintext is left in the buffer after the call is zeroed.
+
+    /** The largest native bulk buffer a session keeps between calls. */
+    private static final long BULK_KEEP = 2L * 1024 * 1024 + 256;
+    private Memory bulk;
+
+    /**
+     * Single-part {@code C_EncryptInit} + {@code C_Encrypt} of {@code in[inOff .. inOff+inLen)} into
+     * {@code out} from {@code outOff}, the token allowed {@code out.length - outOff} bytes.
+     *
+     * <p>The token is offered room for {@code max(inLen, out.length - outOff)} bytes (some tokens
+     * want room for the input's length even where the output is shorter); a result longer than
+     * {@code out.length - outOff} fails with {@code CKR_BUFFER_TOO_SMALL}. Size {@code out} for the
+     * mechanism's largest output.
+     *
+     * @return the number of bytes written
+     * @throws Pkcs11Exception {@code CKR_BUFFER_TOO_SMALL} when the output does not fit (the
+     *                         operation is ended all the same, its result discarded), or any failure
+     *                         of the init or the call
+     */
+    public int encrypt(Mechanism mechanism, long key, byte[] in, int inOff, int inLen, byte[] out, int outOff)
+            throws Pkcs11Exception {
+        checkBounds(in, inOff, inLen, out, outOff); // before the init: a bad call leaves no operation behind
+        encryptInit(mechanism, key);
+        return bulkCall(Pkcs11Function.C_Encrypt, ENCRYPT, false, true, in, inOff, inLen, out, outOff);
+    }
+
+    /** As {@link #encrypt(Mechanism, long, byte[], int, int, byte[], int)}, with {@code C_DecryptInit} + {@code C_Decrypt}. */
+    public int decrypt(Mechanism mechanism, long key, byte[] in, int inOff, int inLen, byte[] out, int outOff)
+            throws Pkcs11Exception {
+        checkBounds(in, inOff, inLen, out, outOff); // before the init: a bad call leaves no operation behind
+        decryptInit(mechanism, key);
+        return bulkCall(Pkcs11Function.C_Decrypt, DECRYPT, true, true, in, inOff, inLen, out, outOff);
+    }
+
+    /**
+     * {@code C_EncryptUpdate} of {@code in[inOff .. inOff+inLen)} into {@code out} from {@code outOff}
+     * (at most {@code out.length - outOff} bytes); returns the number of bytes written. When the
+     * token answers {@code CKR_BUFFER_TOO_SMALL} the operation stays active and the call may be
+     * repeated with more room (so may {@link #encryptFinal(byte[], int)}'s).
+     */
+    public int encryptUpdate(byte[] in, int inOff, int inLen, byte[] out, int outOff) throws Pkcs11Exception {
+        return bulkCall(Pkcs11Function.C_EncryptUpdate, ENCRYPT, false, false, in, inOff, inLen, out, outOff);
+    }
+
+    /** {@code C_DecryptUpdate} into the caller's array, as {@link #encryptUpdate(byte[], int, int, byte[], int)}. */
+    public int decryptUpdate(byte[] in, int inOff, int inLen, byte[] out, int outOff) throws Pkcs11Exception {
+        return bulkCall(Pkcs11Function.C_DecryptUpdate, DECRYPT, true, false, in, inOff, inLen, out, outOff);
+    }
+
+    /** {@code C_EncryptFinal} into {@code out} from {@code outOff}; returns the number of bytes written. */
+    public int encryptFinal(byte[] out, int outOff) throws Pkcs11Exception {
+        return bulkCall(Pkcs11Function.C_EncryptFinal, ENCRYPT, false, true, null, 0, 0, out, outOff);
+    }
+
+    /** {@code C_DecryptFinal} into {@code out} from {@code outOff}; returns the number of bytes written. */
+    public int decryptFinal(byte[] out, int outOff) throws Pkcs11Exception {
+        return bulkCall(Pkcs11Function.C_DecryptFinal, DECRYPT, true, true, null, 0, 0, out, outOff);
+    }
+
+    private void freeBulk() {
+        if (bulk != null) {
+            bulk.close(); // holds no plaintext: every call zeroes what it leaves
+            bulk = null;
+        }
+    }
+
+    private static void checkBounds(byte[] in, int inOff, int inLen, byte[] out, int outOff) {
+        java.util.Objects.checkFromIndexSize(inOff, inLen, in == null ? 0 : in.length);
+        java.util.Objects.checkIndex(outOff, out.length + 1);
+    }
+
+    private long finishDiscarding(Pkcs11Functions fx, Pkcs11Function function, byte[] in, int inOff, int inLen, long need) {
+        try (Memory big = new Memory(Math.max(1, Math.max(need, inLen)));
+             NativeArena arena = new NativeArena(abi())) {
+            if (inLen > 0) {
+                big.write(0, in, inOff, inLen);
+            }
+            Pointer len = arena.ulong(big.size());
+            long rv = function == Pkcs11Function.C_Encrypt ? fx.C_Encrypt(handle, big, inLen, big, len)
+                    : fx.C_Decrypt(handle, big, inLen, big, len);
+            big.clear();
+            return rv;
+        }
+    }
+
+    private int bulkCall(Pkcs11Function function, int op, boolean plainOut, boolean ends, byte[] in, int inOff, int inLen,
+                         byte[] out, int outOff) throws Pkcs11Exception {
+        Pkcs11Functions fx = fn();
+        checkBounds(in, inOff, inLen, out, outOff);
+        int outCap = out.length - outOff;
+        long size = Math.max(1, Math.max(inLen, outCap));
+        Memory m = bulk;
+        boolean own = false;
+        if (m == null || m.size() < size) {
+            if (size <= BULK_KEEP) {
+                if (bulk != null) {
+                    bulk.close();
+                }
+                bulk = new Memory(Math.max(size, 4096));
+                m = bulk;
+            } else {
+                m = new Memory(size);
+                own = true;
+            }
+        }
+        long rv = CKR_GENERAL_ERROR;
+        long tokenRv = CKR_GENERAL_ERROR;
+        long written = 0;
+        try (NativeArena arena = scratch.open()) {
+            if (inLen > 0) {
+                m.write(0, in, inOff, inLen);
+            }
+            // A single-part call offers the token the whole buffer: some ask for room for the input's
+            // length even where the output is shorter (SoftHSM2's GCM decryption). An update is offered
+            // the caller's room only, so that a short one is refused before the token consumes the input.
+            boolean single = function == Pkcs11Function.C_Encrypt || function == Pkcs11Function.C_Decrypt;
+            Pointer len = arena.ulong(single ? size : outCap);
+            rv = switch (function) {
+                case C_Encrypt -> fx.C_Encrypt(handle, m, inLen, m, len);
+                case C_Decrypt -> fx.C_Decrypt(handle, m, inLen, m, len);
+                case C_EncryptUpdate -> fx.C_EncryptUpdate(handle, m, inLen, m, len);
+                case C_DecryptUpdate -> fx.C_DecryptUpdate(handle, m, inLen, m, len);
+                case C_EncryptFinal -> fx.C_EncryptFinal(handle, m, len);
+                case C_DecryptFinal -> fx.C_DecryptFinal(handle, m, len);
+                default -> throw new IllegalArgumentException(function.name());
+            };
+            tokenRv = rv;
+            if (rv == CKR_BUFFER_TOO_SMALL && (function == Pkcs11Function.C_Encrypt || function == Pkcs11Function.C_Decrypt)) {
+                // A single-part call can only be finished by calling it again: do so into memory of the
+                // size the token asked for, discard the result, and report the short buffer with the
+                // operation ended (the caller has no way to resume it).
+                tokenRv = finishDiscarding(fx, function, in, inOff, inLen, abi().getULong(len, 0));
+            }
+            if (rv == CKR_OK) {
+                written = abi().getULong(len, 0);
+                if (written > size) {
+                    rv = CKR_GENERAL_ERROR; // a token that claims to have written past what it was given
+                    written = 0;
+                } else if (written > outCap) {
+                    rv = CKR_BUFFER_TOO_SMALL; // the result does not fit the caller's array (the operation has ended)
+                } else if (written > 0) {
+                    m.read(0, out, outOff, (int) written);
+                }
+            }
+        } finally {
+            // Plaintext must not linger: the output of a decryption, the input of an encryption
+            // beyond the ciphertext that overwrote it, and everything after a failure.
+            long dirty = rv != CKR_OK || plainOut ? Math.max(inLen, written) : inLen > written ? inLen : 0;
+            if (dirty > 0) {
+                m.clear(dirty);
+            }
+            if (own) {
+                m.close();
+            }
+            // PKCS#11: any failure but CKR_BUFFER_TOO_SMALL ends the operation, as does a successful
+            // single-part or final call.
+            if (tokenRv != CKR_BUFFER_TOO_SMALL && (ends || tokenRv != CKR_OK)) {
+                active &= ~op;
+            }
+        }
+        if (rv != CKR_OK) {
+            throw Pkcs11Errors.of(function, rv);
+        }
+        return (int) written;
     }
 
     // ---------------------------------------------------------------- digest

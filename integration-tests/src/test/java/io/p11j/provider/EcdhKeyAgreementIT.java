@@ -123,6 +123,7 @@ class EcdhKeyAgreementIT {
             assertThat(k.isExtractable()).isFalse();
             assertThat(k.isTokenObject()).as("generated-keys = session").isFalse();
             io.p11j.provider.key.P11SecretKey p = (io.p11j.provider.key.P11SecretKey) aes;
+            assertThat(p.valueLength()).as("CKA_VALUE_LEN, known without a read").isEqualTo(32);
             byte[] block = new byte[16];
             byte[] tokenCipher = p.context().execute(s -> s.encrypt(io.p11j.wrapper.mechanism.Mechanism.of(
                     io.p11j.sys.Pkcs11Constants.CKM_AES_ECB), p.handle(s), block));

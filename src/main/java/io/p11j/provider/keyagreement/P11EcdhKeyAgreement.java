@@ -3,14 +3,10 @@ package io.p11j.provider.keyagreement;
 
 import io.p11j.provider.codec.EcCurves;
 import io.p11j.provider.codec.EcPoints;
-import io.p11j.provider.key.KeyAttributes;
 import io.p11j.provider.key.P11EcPrivateKey;
-import io.p11j.provider.key.P11SecretKey;
 import io.p11j.provider.key.SecretKeys;
 import io.p11j.provider.token.Errors;
-import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
-import io.p11j.wrapper.ObjectRef;
 import io.p11j.wrapper.attribute.Template;
 import io.p11j.wrapper.mechanism.Mechanism;
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
@@ -70,12 +66,6 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
      */
     private static final Map<ECParameterSpec, X9ECParameters> BC_CURVES = new ConcurrentHashMap<>();
     private static final int BC_CURVES_MAX = 16;
-    /**
-     * For {@code CKA_ID}s, from {@code SUN} by name: with P11J first in the provider list, a default
-     * {@code SecureRandom} would be a token's, and this static one would outlive that token.
-     */
-    private static final SecureRandom IDS = sunRandom();
-    private static final int ID_BYTES = 16;
 
     private P11EcPrivateKey privateKey;
     private byte[] peerPoint;
@@ -236,28 +226,16 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
         int secretBytes = EcCurves.fieldBytes(key.getParams());
         int length = keyLength(keyType, secretBytes, algorithm);
         byte[] point = takePeerPoint();
-        TokenContext context = key.context();
-        boolean tokenObject = context.config().tokenKeys();
-        byte[] id = new byte[ID_BYTES];
-        IDS.nextBytes(id);
-        Template template = SecretKeys.template(keyType, tokenObject, false, null, id).set(VALUE_LEN, (long) length).build();
+        Template template = SecretKeys.template(keyType, key.context().config().tokenKeys(), false, null, null)
+                .set(VALUE_LEN, (long) length).build();
         Mechanism mechanism = Mechanism.ecdh1Derive(CKD_NULL, null, point);
-        long handle;
         try {
-            // On the object session, so that a session object outlives the call.
-            handle = context.withObjectSession(s -> s.deriveKey(mechanism, key.handle(s), template));
+            // The template states every attribute of the new key and its length: nothing is read back.
+            return SecretKeys.create(key.context(), template, jcaName(keyType, algorithm),
+                    (s, t) -> s.deriveKey(mechanism, key.handle(s), t));
         } catch (Pkcs11Exception e) {
             throw Errors.provider("ECDH to a " + algorithm + " key (C_DeriveKey, CKM_ECDH1_DERIVE) with " + key.uri(), e);
         }
-        // Every attribute of the new key is the template's: no read back (one C_GetAttributeValue costs
-        // SoftHSM2 about as much as a tenth of the derivation).
-        ObjectRef ref = context.ref(handle, CKO_SECRET_KEY, id, null);
-        P11SecretKey secret = SecretKeys.of(context, ref,
-                new KeyAttributes(CKO_SECRET_KEY, keyType, null, id, tokenObject, true, false, false), jcaName(keyType, algorithm));
-        if (!tokenObject) {
-            context.destroyWhenUnreachable(secret, ref);
-        }
-        return secret;
     }
 
     /** The peer point of the last doPhase, consumed: one secret per doPhase, as the JDK's ECDH. */
@@ -298,13 +276,5 @@ public final class P11EcdhKeyAgreement extends KeyAgreementSpi {
         }
         String a = algorithm.toUpperCase(Locale.ROOT);
         return a.equals("GENERIC") || a.equals("GENERICSECRET") ? "Generic" : algorithm;
-    }
-
-    private static SecureRandom sunRandom() {
-        try {
-            return SecureRandom.getInstance("DRBG", "SUN");
-        } catch (java.security.GeneralSecurityException e) {
-            throw new ExceptionInInitializerError(e); // the JDK's SUN provider always has DRBG (JDK 9+)
-        }
     }
 }

@@ -212,8 +212,10 @@ public final class P11KeyPairGenerator extends KeyPairGeneratorSpi {
         switch (kind) {
             case RSA -> {
                 keyType = CKK_RSA;
-                pub.set(MODULUS_BITS, (long) rsaBits).bigInteger(PUBLIC_EXPONENT, publicExponent).flag(ENCRYPT, true);
-                priv.flag(DECRYPT, true);
+                // An RSA pair may also carry keys (Cipher WRAP/UNWRAP_MODE): without these the token refuses C_WrapKey.
+                pub.set(MODULUS_BITS, (long) rsaBits).bigInteger(PUBLIC_EXPONENT, publicExponent).flag(ENCRYPT, true)
+                        .flag(WRAP, true);
+                priv.flag(DECRYPT, true).flag(UNWRAP, true);
             }
             case EC -> {
                 keyType = CKK_EC;

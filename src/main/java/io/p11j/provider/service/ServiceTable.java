@@ -26,6 +26,11 @@ public final class ServiceTable {
         all.addAll(io.p11j.provider.keypairgen.KeyPairGeneratorServices.descriptors());
         all.addAll(io.p11j.provider.signature.SignatureServices.descriptors());
         all.addAll(io.p11j.provider.keyagreement.KeyAgreementServices.descriptors());
+        all.addAll(io.p11j.provider.cipher.SymmetricCipherServices.descriptors());
+        all.addAll(io.p11j.provider.cipher.RsaCipherServices.descriptors());
+        all.addAll(io.p11j.provider.mac.MacServices.descriptors());
+        all.addAll(io.p11j.provider.keygen.KeyGeneratorServices.descriptors());
+        all.addAll(io.p11j.provider.secretkeyfactory.SecretKeyFactoryServices.descriptors());
         all.addAll(io.p11j.provider.keyfactory.KeyFactoryServices.descriptors());
         all.addAll(io.p11j.provider.random.RandomServices.descriptors());
         all.addAll(io.p11j.provider.digest.DigestServices.descriptors());

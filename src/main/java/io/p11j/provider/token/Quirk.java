@@ -45,7 +45,14 @@ public enum Quirk {
      * RSA-PSS only with the MGF1 digest equal to the message digest ({@code CKR_ARGUMENTS_BAD}
      * otherwise). (SoftHSM2 2.6)
      */
-    PSS_MGF1_EQUALS_HASH("pss-mgf1-equals-hash", Quirk::isSoftHsm2);
+    PSS_MGF1_EQUALS_HASH("pss-mgf1-equals-hash", Quirk::isSoftHsm2),
+
+    /**
+     * AES-GCM with an IV longer than 128 bytes gives a wrong ciphertext and tag, without an error
+     * (SoftHSM2 2.6.1 over OpenSSL 3, measured against SunJCE): such IVs are refused before the token
+     * sees them.
+     */
+    GCM_IV_MAX_128_BYTES("gcm-iv-max-128-bytes", Quirk::isSoftHsm2);
 
     private final String configName;
     private final Predicate<TokenInfo> appliesTo;

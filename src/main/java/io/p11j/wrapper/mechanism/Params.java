@@ -150,7 +150,9 @@ public final class Params {
             Pointer m = arena.allocate(l.size());
             l.field("hashAlg").setULong(m, hashAlg);
             l.field("mgf").setULong(m, mgf);
-            l.field("source").setULong(m, label.length == 0 ? 0 : CKZ_DATA_SPECIFIED);
+            // CKZ_DATA_SPECIFIED always, the one source PKCS#11 defines; an empty label is a NULL pointer and length 0
+            // (2.40 §2.1.8). SoftHSM2's C_EncryptInit refuses source 0 with CKR_ARGUMENTS_BAD.
+            l.field("source").setULong(m, CKZ_DATA_SPECIFIED);
             l.field("pSourceData").setPointer(m, bytesOrNull(label, arena));
             l.field("ulSourceDataLen").setULong(m, label.length);
             return m;
