@@ -88,7 +88,12 @@ public final class SessionPool implements AutoCloseable {
         this.permits = new Semaphore(maxSessions, true);
         this.pins = pins;
         this.epochGeneration = module.context().generation();
-        new SecureRandom().nextBytes(pinSalt);
+        // The JDK's own DRBG by name: the first provider may be a token's (P11J at position 1).
+        try {
+            SecureRandom.getInstance("DRBG", "SUN").nextBytes(pinSalt);
+        } catch (java.security.GeneralSecurityException e) {
+            new SecureRandom().nextBytes(pinSalt);
+        }
     }
 
     /**

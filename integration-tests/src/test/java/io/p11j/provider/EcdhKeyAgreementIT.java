@@ -93,7 +93,8 @@ class EcdhKeyAgreementIT {
     /**
      * {@code generateSecret("AES")} and {@code ("HmacSHA256")}: keys derived on the token, sensitive and
      * non-extractable session objects, whose values are the shared secret cut by the token to
-     * {@code CKA_VALUE_LEN} (SoftHSM2 keeps the last bytes; on P-256 an AES-256 key is the whole secret):
+     * {@code CKA_VALUE_LEN} (PKCS#11 removes bytes from the leading end, so the last bytes stay; on P-256 an AES-256
+     * key is the whole secret):
      * proven by using them on the token (AES-ECB, HMAC through the wrapper) against SunJCE with keys cut
      * from SunEC's secret.
      */
@@ -128,7 +129,7 @@ class EcdhKeyAgreementIT {
             byte[] tokenCipher = p.context().execute(s -> s.encrypt(io.p11j.wrapper.mechanism.Mechanism.of(
                     io.p11j.sys.Pkcs11Constants.CKM_AES_ECB), p.handle(s), block));
             javax.crypto.Cipher sun = javax.crypto.Cipher.getInstance("AES/ECB/NoPadding", "SunJCE");
-            // The token cuts the secret to CKA_VALUE_LEN; SoftHSM2 keeps its last (least significant) bytes.
+            // The token cuts the secret to CKA_VALUE_LEN as PKCS#11 says: from the leading end, keeping the last bytes.
             sun.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(shared, shared.length - 32, 32, "AES"));
             assertThat(tokenCipher).as(curve + ": AES-256 from the last 32 bytes").isEqualTo(sun.doFinal(block));
 

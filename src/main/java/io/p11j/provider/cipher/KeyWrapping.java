@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.cipher;
 
+import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.P11jKeyUnwrapSpec;
 import io.p11j.provider.key.Keys;
 import io.p11j.provider.key.P11Key;
@@ -31,7 +32,7 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  */
 public final class KeyWrapping {
 
-    private static final SecureRandom IDS = new SecureRandom();
+    private static final SecureRandom IDS = JdkRandom.get();
 
     private KeyWrapping() {
     }

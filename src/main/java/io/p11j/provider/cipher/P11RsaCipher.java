@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.cipher;
 
+import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.P11jKeyUnwrapSpec;
 import io.p11j.provider.key.P11Key;
 import io.p11j.provider.key.P11RsaPrivateKey;
@@ -512,7 +513,7 @@ public final class P11RsaCipher extends CipherSpi {
             case OAEP -> new OAEPEncoding(new RSAEngine(), oaep.hash().newDigest(), oaep.mgfHash().newDigest(), oaep.label());
         };
         c.init(true, new ParametersWithRandom(new RSAKeyParameters(false, publicKey.getModulus(), publicKey.getPublicExponent()),
-                random != null ? random : new SecureRandom()));
+                random != null ? random : JdkRandom.get()));
         try {
             return c.processBlock(data, 0, data.length);
         } catch (DataLengthException | InvalidCipherTextException e) {
@@ -577,7 +578,7 @@ public final class P11RsaCipher extends CipherSpi {
     private byte[] decodeOaep(byte[] data) throws BadPaddingException {
         RsaTokenRawDecryption raw = new RsaTokenRawDecryption(k, c -> tokenDecrypt(c, RSA_X_509));
         OAEPEncoding decoding = new OAEPEncoding(raw, oaep.hash().newDigest(), oaep.mgfHash().newDigest(), oaep.label());
-        decoding.init(false, new ParametersWithRandom(null, random != null ? random : new SecureRandom()));
+        decoding.init(false, new ParametersWithRandom(null, random != null ? random : JdkRandom.get()));
         byte[] out = null;
         InvalidCipherTextException bad = null;
         try {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.cipher;
 
+import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.P11jKeyUnwrapSpec;
 import io.p11j.provider.cipher.SymmetricAlgorithm.Mode;
 import io.p11j.provider.key.P11SecretKey;
@@ -315,7 +316,7 @@ public final class P11SymmetricCipher extends CipherSpi {
                 throw new InvalidKeyException(msg);
             }
             newIv = new byte[alg.ivLength()];
-            (random == null ? new SecureRandom() : random).nextBytes(newIv);
+            (random == null ? JdkRandom.get() : random).nextBytes(newIv);
         }
         if (mode.aead() && enc) {
             if (sk.equals(lastKey) && Arrays.equals(newIv, lastIv)) {

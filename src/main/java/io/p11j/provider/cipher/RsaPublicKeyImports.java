@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.cipher;
 
+import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.key.Keys;
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
@@ -37,7 +38,7 @@ final class RsaPublicKeyImports {
     /** Keys kept imported per token: a few recipients' keys, not every key seen. */
     static final int CAPACITY = 32;
     private static final int ID_BYTES = 16;
-    private static final SecureRandom IDS = new SecureRandom();
+    private static final SecureRandom IDS = JdkRandom.get();
 
     private final Map<TokenContext, Map<Value, Imported>> perToken = new IdentityHashMap<>(); // guarded by itself
 

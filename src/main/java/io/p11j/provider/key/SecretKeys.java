@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.key;
 
+import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.ObjectRef;
@@ -27,7 +28,7 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  */
 public final class SecretKeys {
 
-    private static final SecureRandom IDS = new SecureRandom();
+    private static final SecureRandom IDS = JdkRandom.get();
     private static final int ID_BYTES = 16;
 
     private SecretKeys() {

@@ -43,9 +43,11 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  * ({@code AES}, {@code DESede}, {@code ChaCha20}, {@code Hmac…}, {@code Generic}): sensitive,
  * non-extractable, a session object unless {@code generated-keys = token}, its length given by
  * {@code CKA_VALUE_LEN} (AES: 32 bytes where the secret has them, else 24 or 16; DESede 24; ChaCha20 32;
- * generic and HMAC keys the whole secret). Where that is shorter than the secret the token cuts it, and
- * PKCS#11 leaves which end to the token: SoftHSM2 keeps the last (least significant) bytes, where the
- * JDK's key agreements take the first; on P-256 an AES-256 key is the whole secret either way.
+ * generic and HMAC keys the whole secret). Where that is shorter than the secret the token cuts it as
+ * PKCS#11 says (2.40, 2.3.9: "the truncation removes bytes from the leading end"): the key is the
+ * secret's last bytes, where the JDK's key agreements take the first; on P-256 an AES-256 key is the
+ * whole secret either way. For keys that must match another party's, derive a {@code Generic} key
+ * (the whole secret) and apply the agreed KDF.
  * {@code TlsPremasterSecret} and
  * {@code generateSecret()} give the secret's bytes: it is derived into a short-lived, extractable,
  * non-sensitive generic secret, read, and destroyed — one pooled session, one round trip. That is

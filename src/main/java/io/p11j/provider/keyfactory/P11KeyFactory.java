@@ -8,6 +8,7 @@ import io.p11j.provider.key.Keys;
 import io.p11j.provider.key.P11Key;
 import io.p11j.provider.key.P11PrivateKey;
 import io.p11j.provider.key.P11PublicKey;
+import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.ObjectRef;
@@ -76,7 +77,7 @@ public final class P11KeyFactory extends KeyFactorySpi {
      * For {@code CKA_ID}s, from {@code SUN} by name: with P11J first in the provider list, a default
      * {@code SecureRandom} would be a token's, and this static one would outlive that token.
      */
-    private static final SecureRandom IDS = sunRandom();
+    private static final SecureRandom IDS = JdkRandom.get();
     private static final int ID_BYTES = 16;
 
     /** The key families, by the JCA's names. */
@@ -385,13 +386,5 @@ public final class P11KeyFactory extends KeyFactorySpi {
     @Override
     public String toString() {
         return "P11KeyFactory[" + family.jcaName + ", " + context.tokenUri() + "]";
-    }
-
-    private static SecureRandom sunRandom() {
-        try {
-            return SecureRandom.getInstance("DRBG", "SUN");
-        } catch (java.security.GeneralSecurityException e) {
-            throw new ExceptionInInitializerError(e); // the JDK's SUN provider always has DRBG (JDK 9+)
-        }
     }
 }

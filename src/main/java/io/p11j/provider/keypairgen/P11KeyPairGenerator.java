@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.keypairgen;
 
+import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.P11jKeyGenParameterSpec;
 import io.p11j.provider.codec.EcCurves;
 import io.p11j.provider.key.KeyAttributes;
@@ -43,7 +44,7 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  */
 public final class P11KeyPairGenerator extends KeyPairGeneratorSpi {
 
-    private static final SecureRandom IDS = new SecureRandom();
+    private static final SecureRandom IDS = JdkRandom.get();
     private static final int ID_BYTES = 20;
 
     private final TokenContext context;

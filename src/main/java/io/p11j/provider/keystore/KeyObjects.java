@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.keystore;
 
+import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.key.Keys;
 
 import io.p11j.provider.codec.EcCurves;
@@ -43,7 +44,7 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  */
 final class KeyObjects {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final SecureRandom RANDOM = JdkRandom.get();
     private static final int ID_BYTES = 20;
 
     private KeyObjects() {

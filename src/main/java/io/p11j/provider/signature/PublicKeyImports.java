@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.signature;
 
+import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.key.Keys;
 
 import io.p11j.provider.token.TokenContext;
@@ -44,7 +45,7 @@ final class PublicKeyImports {
     /** Keys kept imported per token: a few signers' keys, not an unbounded cache of every key seen. */
     static final int CAPACITY = 32;
     private static final int ID_BYTES = 16;
-    private static final SecureRandom IDS = new SecureRandom();
+    private static final SecureRandom IDS = JdkRandom.get();
 
     private final Map<TokenContext, Map<Encoding, Imported>> perToken = new IdentityHashMap<>(); // guarded by itself
 
