@@ -13,7 +13,7 @@ python3 scripts/generate-functions.py --check
 python3 scripts/generate-structs.py --check
 mvn -B verify
 if [ -x scripts/bench.sh ]; then
-  scripts/bench.sh --smoke
+  scripts/bench.sh --smoke --require-p11j
 fi
 
 # One closing line over every test report (unit and integration), for people and CI alike.
