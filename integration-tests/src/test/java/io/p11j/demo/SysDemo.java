@@ -34,7 +34,9 @@ import static io.p11j.sys.Pkcs11Constants.*;
 /**
  * The demonstration (scripts/demo.sh): creates a throwaway SoftHSM2 token through the sys layer,
  * generates a few keys on it, and lists the module, the token, its mechanisms and its objects; then,
- * through the wrapper, the pkcs11: URI of each, and a signature by a key found by its URI.
+ * through the wrapper, the pkcs11: URI of each, and a signature by a key found by its URI; then, through
+ * the JCA, a key pair and certificate chain kept in the PKCS11-URI KeyStore, which {@link ToolsDemo} has
+ * jarsigner and TLS clients use.
  * Needs {@code SOFTHSM2_CONF} pointing at a file in a private directory (the script makes one).
  */
 public final class SysDemo {
@@ -69,6 +71,8 @@ public final class SysDemo {
 
     public static void main(String[] args) throws Exception {
         PrintStream out = System.out;
+        out.printf("p11j demonstration: a throwaway SoftHSM2 token, seen through p11j's sys layer, its wrapper and the JCA;%n"
+                + "then jarsigner and two TLS clients (openssl, curl) use a key that stays on it.%n%n");
         SoftHsm hsm = SoftHsm.get();
         Pkcs11Library lib = hsm.library();
         Pkcs11Functions f = lib.functions();
@@ -183,7 +187,8 @@ public final class SysDemo {
             java.security.KeyPair kp = kpg.generateKeyPair();
             out.printf("  KeyPairGenerator EC: %s%n", ((io.p11j.provider.P11jKey) kp.getPrivate()).uri());
             io.p11j.testing.Certificates.Ca ca = io.p11j.testing.Certificates.Ca.create("p11j demo CA");
-            java.security.cert.X509Certificate cert = ca.issue("demo.example", kp.getPublic());
+            // CN and DNS name localhost: the same certificate serves the TLS step, whose clients check the name
+            java.security.cert.X509Certificate cert = ca.issue("localhost", kp.getPublic());
             java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS11-URI", p11j);
             ks.load(null, null);
             ks.setKeyEntry("demo signer", kp.getPrivate(), null, new java.security.cert.Certificate[] {cert, ca.certificate()});
@@ -203,6 +208,11 @@ public final class SysDemo {
             v.update(data);
             out.printf("  Signature SHA256withECDSA (picked %s for the token key): SunEC says %s%n",
                     s.getProvider().getName(), v.verify(sig) ? "valid" : "INVALID");
+
+            // Programs that are not p11j, using the same key while this JVM keeps the throwaway token alive.
+            java.nio.file.Path files = java.nio.file.Files.createTempDirectory(hsm.configFile().getParent(), "demo-files");
+            ToolsDemo.jarsigner(out, files, uri, pin, "demo signer", ca.certificate());
+            ToolsDemo.tls(out, files, p11j, ca.certificate());
         } finally {
             java.security.Security.removeProvider(p11j.getName());
         }
