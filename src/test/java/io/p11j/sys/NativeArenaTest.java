@@ -39,9 +39,12 @@ class NativeArenaTest {
     @Test
     void nestedUseOfAReusableArenaIsRefused() {
         NativeArena arena = NativeArena.reusable(Abi.NATIVE);
-        try (NativeArena a = arena.open()) {
+        NativeArena inUse = arena.open();
+        try {
             assertThatThrownBy(arena::open).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("already in use");
+        } finally {
+            inUse.close();
         }
         arena.open().close(); // usable again after the call ended
         arena.dispose();

@@ -140,7 +140,7 @@ final class RsaTokenKeys implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws io.p11j.sys.Pkcs11Exception {
         try {
             session.close();
         } finally {
