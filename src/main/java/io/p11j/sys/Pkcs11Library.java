@@ -2,8 +2,10 @@
 package io.p11j.sys;
 
 import com.sun.jna.Function;
+import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
 import java.io.IOException;
@@ -27,6 +29,11 @@ import static io.p11j.sys.Pkcs11Constants.CKR_OK;
  * functions), else through {@code C_GetFunctionList} (the 2.x list, 68 functions). From then on
  * every call goes through the function pointers the module handed out ({@link #functions()}), never
  * through exported symbols.
+ *
+ * <p>The library is opened {@code RTLD_LOCAL} (as SunPKCS11 does), not JNA's default
+ * {@code RTLD_GLOBAL}: a module whose function list refers to its own exported {@code C_*} functions
+ * (SoftHSM2, OpenSC) would otherwise, when loaded after another such module, have that list bound to
+ * the first module's functions by the dynamic linker.
  *
  * <p>{@link #initialize(String)} calls {@code C_Initialize} with {@code CKF_OS_LOCKING_OK} and an
  * optional {@code pReserved} string (NSS's softokn reads its configuration there). A module that
@@ -98,7 +105,7 @@ public final class Pkcs11Library {
 
         NativeLibrary lib;
         try {
-            lib = NativeLibrary.getInstance(file.toString());
+            lib = NativeLibrary.getInstance(file.toString(), openOptions());
         } catch (UnsatisfiedLinkError e) {
             throw BinaryFormat.classifyLoadError(file, e);
         }
@@ -111,6 +118,16 @@ public final class Pkcs11Library {
             fl = viaGetFunctionList(file, lib, abi);
         }
         return new Pkcs11Library(file, lib, fl);
+    }
+
+    /** dlopen flags {@code RTLD_LAZY | RTLD_LOCAL} (RTLD_LOCAL is 0 on Linux, 4 on macOS); none on Windows. */
+    private static java.util.Map<String, Object> openOptions() {
+        if (Platform.isWindows()) {
+            return java.util.Map.of();
+        }
+        int rtldLazy = 1;
+        int rtldLocal = Platform.isMac() ? 4 : 0;
+        return java.util.Map.of(Library.OPTION_OPEN_FLAGS, rtldLazy | rtldLocal);
     }
 
     private static Function exported(NativeLibrary lib, String name) {
