@@ -41,7 +41,7 @@ final class DirectCallBinder {
 
     private static final System.Logger LOG = System.getLogger(DirectCallBinder.class.getName());
 
-    /** The natives of the template, in declaration-independent form: their C names. */
+    /** The C names of the template's natives: the functions that are bound directly or not at all. */
     private static final String[] HOT = hotNames();
 
     private static byte[] template;
