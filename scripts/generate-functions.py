@@ -8,7 +8,10 @@ PKCS#11 3.0 function in function-list order with its argument list (p11-kit's pk
   - Pkcs11Functions.java   the Java interface, one method per C function, C names and argument names;
   - JnaFunctionList.java   its implementation over JNA function pointers;
   - ForwardingFunctions.java  a base for decorators (fault injection …) that forwards every call;
-  - InterceptingFunctions.java  a base for decorators that observe every call (tracing, locking).
+  - InterceptingFunctions.java  a base for decorators that observe every call (tracing, locking);
+  - DirectCalls.java       the hot functions (HOT below) as one interface, for the direct-call path;
+  - DirectCallsLP64.java   its template: JNA direct-mapped natives, one hidden copy bound per module
+                           by DirectCallBinder (LP64 only, where CK_ULONG is a Java long).
 Both are marked generated; rerun after changing this script:
 
     python3 scripts/generate-functions.py [/usr/include/nss/pkcs11f.h]
@@ -30,6 +33,24 @@ ULONG_TYPES = {
     "CK_ULONG", "CK_SLOT_ID", "CK_SESSION_HANDLE", "CK_OBJECT_HANDLE", "CK_FLAGS", "CK_USER_TYPE",
     "CK_MECHANISM_TYPE", "CK_STATE", "CK_NOTIFICATION", "CK_ATTRIBUTE_TYPE", "CK_OBJECT_CLASS",
 }
+
+# The functions a keyed operation, a digest, random bytes or an object lookup call per operation:
+# JnaFunctionList calls these through DirectCalls when DirectCallBinder could bind the module's own
+# symbols; every other function always goes through the function pointer.
+HOT = [
+    "C_GetSessionInfo", "C_GetAttributeValue", "C_FindObjectsInit", "C_FindObjects", "C_FindObjectsFinal",
+    "C_EncryptInit", "C_Encrypt", "C_EncryptUpdate", "C_EncryptFinal",
+    "C_DecryptInit", "C_Decrypt", "C_DecryptUpdate", "C_DecryptFinal",
+    "C_DigestInit", "C_Digest", "C_DigestUpdate", "C_DigestFinal",
+    "C_SignInit", "C_Sign", "C_SignUpdate", "C_SignFinal",
+    "C_VerifyInit", "C_Verify", "C_VerifyUpdate", "C_VerifyFinal",
+    "C_GenerateRandom",
+]
+
+
+def direct_name(name):
+    """C_EncryptInit -> encryptInit: the DirectCalls method (the native keeps the C symbol's name)."""
+    return name[2].lower() + name[3:]
 
 
 def java_type(ctype):
@@ -101,12 +122,31 @@ public interface Pkcs11Functions {
  * are boxed to the native width by {@link Abi#ulongArg(long)} and the call goes straight to the
  * function pointer. Obtain one from {@link Pkcs11Library}.
  *
+ * <p>The hot functions (those of {@link DirectCalls}) go through JNA direct mapping instead when
+ * {@link DirectCallBinder} bound them for this module: the same C functions at the same addresses,
+ * called for less. Decorators see no difference, since they wrap this object.
+ *
  * <p>Thread-safe: it holds only immutable references.
  */
 public final class JnaFunctionList extends FunctionPointers implements Pkcs11Functions {
 
-    JnaFunctionList(Abi abi, int[] version, Pointer[] pointers) {
+    /** The module's hot functions, direct-mapped; null: every call goes through the function pointer. */
+    private final DirectCalls direct;
+
+    JnaFunctionList(Abi abi, int[] version, Pointer[] pointers, DirectCalls direct) {
         super(abi, version, pointers);
+        this.direct = direct;
+    }
+
+    /**
+     * Whether the hot functions (encrypt, decrypt, digest, sign, verify, random, attribute reads and
+     * object search) are called through JNA direct mapping of the module's exported symbols rather than
+     * through the function list's pointers. Only where every one of those symbols is the function
+     * list's own pointer, and only where {@code CK_ULONG} is 8 bytes; the system property
+     * {@code io.p11j.sys.directCalls=false} turns it off.
+     */
+    public boolean usesDirectCalls() {
+        return direct != null;
     }
 ''')
     fwd = [banner, "package io.p11j.sys;\n\nimport com.sun.jna.Pointer;\n\nimport java.util.Objects;\n\n"]
@@ -185,6 +225,27 @@ public abstract class InterceptingFunctions implements Pkcs11Functions {
         return delegate.isSupported(function);
     }
 ''')
+    dci = [banner, "package io.p11j.sys;\n\nimport com.sun.jna.Pointer;\n\n"]
+    dci.append('''/**
+ * The hot PKCS#11 functions of one module, for {@link JnaFunctionList}'s direct-call path: the same
+ * arguments as {@link Pkcs11Functions}, {@code CK_ULONG}s as 8-byte {@code long}s (LP64 only).
+ * Implemented only by hidden copies of {@link DirectCallsLP64}, one per module.
+ */
+interface DirectCalls {
+''')
+    dcn = [banner, "package io.p11j.sys;\n\nimport com.sun.jna.Pointer;\n\n"]
+    dcn.append('''/**
+ * The template of {@link DirectCalls}: static natives named after the C symbols, for JNA direct
+ * mapping ({@code Native.register}). Never used as it is: {@link DirectCallBinder} defines a hidden
+ * class from these bytes for each module and registers that copy with the module's library, since a
+ * direct-mapped class binds to one library. The natives take {@code CK_ULONG} as a Java {@code long},
+ * which is right only where {@code CK_ULONG} is 8 bytes; the binder checks that first.
+ */
+final class DirectCallsLP64 implements DirectCalls {
+
+    DirectCallsLP64() {
+    }
+''')
     enum_order = []
     for name, params in funcs:
         enum_order.append(name)
@@ -195,8 +256,22 @@ public abstract class InterceptingFunctions implements Pkcs11Functions {
         for t, n in params:
             jt = java_type(t)
             args.append("abi.ulongArg(%s)" % n if jt == "long" else n)
-        impl.append("\n    @Override\n    public long %s(%s) {\n        return call(Pkcs11Function.%s%s);\n    }\n"
-                    % (name, jparams, name, "".join(", " + a for a in args)))
+        if name in HOT:
+            plain = ", ".join(n for _, n in params)
+            impl.append("\n    @Override\n    public long %s(%s) {\n"
+                        "        DirectCalls d = direct;\n"
+                        "        if (d != null) {\n"
+                        "            return d.%s(%s);\n"
+                        "        }\n"
+                        "        return call(Pkcs11Function.%s%s);\n    }\n"
+                        % (name, jparams, direct_name(name), plain, name, "".join(", " + a for a in args)))
+            dci.append("\n    /** {@code %s}. */\n    long %s(%s);\n" % (name, direct_name(name), jparams))
+            dcn.append("\n    private static native long %s(%s);\n" % (name, jparams))
+            dcn.append("\n    @Override\n    public long %s(%s) {\n        return %s(%s);\n    }\n"
+                       % (direct_name(name), jparams, name, plain))
+        else:
+            impl.append("\n    @Override\n    public long %s(%s) {\n        return call(Pkcs11Function.%s%s);\n    }\n"
+                        % (name, jparams, name, "".join(", " + a for a in args)))
         fwd.append("\n    @Override\n    public long %s(%s) {\n        return delegate.%s(%s);\n    }\n"
                    % (name, jparams, name, ", ".join(n for _, n in params)))
         icp.append(("\n    @Override\n    public long %s(%s) {\n"
@@ -213,7 +288,12 @@ public abstract class InterceptingFunctions implements Pkcs11Functions {
     impl.append("}\n")
     fwd.append("}\n")
     icp.append("}\n")
-    outputs = {"InterceptingFunctions.java": icp, "ForwardingFunctions.java": fwd, "Pkcs11Functions.java": iface, "JnaFunctionList.java": impl}
+    dci.append("}\n")
+    dcn.append("}\n")
+    missing = set(HOT) - set(enum_order)
+    if missing:
+        raise SystemExit("HOT names unknown functions: %s" % ", ".join(sorted(missing)))
+    outputs = {"DirectCalls.java": dci, "DirectCallsLP64.java": dcn, "InterceptingFunctions.java": icp, "ForwardingFunctions.java": fwd, "Pkcs11Functions.java": iface, "JnaFunctionList.java": impl}
     stale = []
     for fname, parts in outputs.items():
         path = os.path.join(OUT, fname)

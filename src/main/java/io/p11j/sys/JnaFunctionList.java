@@ -10,12 +10,31 @@ import com.sun.jna.Pointer;
  * are boxed to the native width by {@link Abi#ulongArg(long)} and the call goes straight to the
  * function pointer. Obtain one from {@link Pkcs11Library}.
  *
+ * <p>The hot functions (those of {@link DirectCalls}) go through JNA direct mapping instead when
+ * {@link DirectCallBinder} bound them for this module: the same C functions at the same addresses,
+ * called for less. Decorators see no difference, since they wrap this object.
+ *
  * <p>Thread-safe: it holds only immutable references.
  */
 public final class JnaFunctionList extends FunctionPointers implements Pkcs11Functions {
 
-    JnaFunctionList(Abi abi, int[] version, Pointer[] pointers) {
+    /** The module's hot functions, direct-mapped; null: every call goes through the function pointer. */
+    private final DirectCalls direct;
+
+    JnaFunctionList(Abi abi, int[] version, Pointer[] pointers, DirectCalls direct) {
         super(abi, version, pointers);
+        this.direct = direct;
+    }
+
+    /**
+     * Whether the hot functions (encrypt, decrypt, digest, sign, verify, random, attribute reads and
+     * object search) are called through JNA direct mapping of the module's exported symbols rather than
+     * through the function list's pointers. Only where every one of those symbols is the function
+     * list's own pointer, and only where {@code CK_ULONG} is 8 bytes; the system property
+     * {@code io.p11j.sys.directCalls=false} turns it off.
+     */
+    public boolean usesDirectCalls() {
+        return direct != null;
     }
 
     @Override
@@ -95,6 +114,10 @@ public final class JnaFunctionList extends FunctionPointers implements Pkcs11Fun
 
     @Override
     public long C_GetSessionInfo(long hSession, Pointer pInfo) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.getSessionInfo(hSession, pInfo);
+        }
         return call(Pkcs11Function.C_GetSessionInfo, abi.ulongArg(hSession), pInfo);
     }
 
@@ -140,6 +163,10 @@ public final class JnaFunctionList extends FunctionPointers implements Pkcs11Fun
 
     @Override
     public long C_GetAttributeValue(long hSession, long hObject, Pointer pTemplate, long ulCount) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.getAttributeValue(hSession, hObject, pTemplate, ulCount);
+        }
         return call(Pkcs11Function.C_GetAttributeValue, abi.ulongArg(hSession), abi.ulongArg(hObject), pTemplate, abi.ulongArg(ulCount));
     }
 
@@ -150,71 +177,127 @@ public final class JnaFunctionList extends FunctionPointers implements Pkcs11Fun
 
     @Override
     public long C_FindObjectsInit(long hSession, Pointer pTemplate, long ulCount) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.findObjectsInit(hSession, pTemplate, ulCount);
+        }
         return call(Pkcs11Function.C_FindObjectsInit, abi.ulongArg(hSession), pTemplate, abi.ulongArg(ulCount));
     }
 
     @Override
     public long C_FindObjects(long hSession, Pointer phObject, long ulMaxObjectCount, Pointer pulObjectCount) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.findObjects(hSession, phObject, ulMaxObjectCount, pulObjectCount);
+        }
         return call(Pkcs11Function.C_FindObjects, abi.ulongArg(hSession), phObject, abi.ulongArg(ulMaxObjectCount), pulObjectCount);
     }
 
     @Override
     public long C_FindObjectsFinal(long hSession) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.findObjectsFinal(hSession);
+        }
         return call(Pkcs11Function.C_FindObjectsFinal, abi.ulongArg(hSession));
     }
 
     @Override
     public long C_EncryptInit(long hSession, Pointer pMechanism, long hKey) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.encryptInit(hSession, pMechanism, hKey);
+        }
         return call(Pkcs11Function.C_EncryptInit, abi.ulongArg(hSession), pMechanism, abi.ulongArg(hKey));
     }
 
     @Override
     public long C_Encrypt(long hSession, Pointer pData, long ulDataLen, Pointer pEncryptedData, Pointer pulEncryptedDataLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.encrypt(hSession, pData, ulDataLen, pEncryptedData, pulEncryptedDataLen);
+        }
         return call(Pkcs11Function.C_Encrypt, abi.ulongArg(hSession), pData, abi.ulongArg(ulDataLen), pEncryptedData, pulEncryptedDataLen);
     }
 
     @Override
     public long C_EncryptUpdate(long hSession, Pointer pPart, long ulPartLen, Pointer pEncryptedPart, Pointer pulEncryptedPartLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.encryptUpdate(hSession, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen);
+        }
         return call(Pkcs11Function.C_EncryptUpdate, abi.ulongArg(hSession), pPart, abi.ulongArg(ulPartLen), pEncryptedPart, pulEncryptedPartLen);
     }
 
     @Override
     public long C_EncryptFinal(long hSession, Pointer pLastEncryptedPart, Pointer pulLastEncryptedPartLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.encryptFinal(hSession, pLastEncryptedPart, pulLastEncryptedPartLen);
+        }
         return call(Pkcs11Function.C_EncryptFinal, abi.ulongArg(hSession), pLastEncryptedPart, pulLastEncryptedPartLen);
     }
 
     @Override
     public long C_DecryptInit(long hSession, Pointer pMechanism, long hKey) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.decryptInit(hSession, pMechanism, hKey);
+        }
         return call(Pkcs11Function.C_DecryptInit, abi.ulongArg(hSession), pMechanism, abi.ulongArg(hKey));
     }
 
     @Override
     public long C_Decrypt(long hSession, Pointer pEncryptedData, long ulEncryptedDataLen, Pointer pData, Pointer pulDataLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.decrypt(hSession, pEncryptedData, ulEncryptedDataLen, pData, pulDataLen);
+        }
         return call(Pkcs11Function.C_Decrypt, abi.ulongArg(hSession), pEncryptedData, abi.ulongArg(ulEncryptedDataLen), pData, pulDataLen);
     }
 
     @Override
     public long C_DecryptUpdate(long hSession, Pointer pEncryptedPart, long ulEncryptedPartLen, Pointer pPart, Pointer pulPartLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.decryptUpdate(hSession, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen);
+        }
         return call(Pkcs11Function.C_DecryptUpdate, abi.ulongArg(hSession), pEncryptedPart, abi.ulongArg(ulEncryptedPartLen), pPart, pulPartLen);
     }
 
     @Override
     public long C_DecryptFinal(long hSession, Pointer pLastPart, Pointer pulLastPartLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.decryptFinal(hSession, pLastPart, pulLastPartLen);
+        }
         return call(Pkcs11Function.C_DecryptFinal, abi.ulongArg(hSession), pLastPart, pulLastPartLen);
     }
 
     @Override
     public long C_DigestInit(long hSession, Pointer pMechanism) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.digestInit(hSession, pMechanism);
+        }
         return call(Pkcs11Function.C_DigestInit, abi.ulongArg(hSession), pMechanism);
     }
 
     @Override
     public long C_Digest(long hSession, Pointer pData, long ulDataLen, Pointer pDigest, Pointer pulDigestLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.digest(hSession, pData, ulDataLen, pDigest, pulDigestLen);
+        }
         return call(Pkcs11Function.C_Digest, abi.ulongArg(hSession), pData, abi.ulongArg(ulDataLen), pDigest, pulDigestLen);
     }
 
     @Override
     public long C_DigestUpdate(long hSession, Pointer pPart, long ulPartLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.digestUpdate(hSession, pPart, ulPartLen);
+        }
         return call(Pkcs11Function.C_DigestUpdate, abi.ulongArg(hSession), pPart, abi.ulongArg(ulPartLen));
     }
 
@@ -225,26 +308,46 @@ public final class JnaFunctionList extends FunctionPointers implements Pkcs11Fun
 
     @Override
     public long C_DigestFinal(long hSession, Pointer pDigest, Pointer pulDigestLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.digestFinal(hSession, pDigest, pulDigestLen);
+        }
         return call(Pkcs11Function.C_DigestFinal, abi.ulongArg(hSession), pDigest, pulDigestLen);
     }
 
     @Override
     public long C_SignInit(long hSession, Pointer pMechanism, long hKey) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.signInit(hSession, pMechanism, hKey);
+        }
         return call(Pkcs11Function.C_SignInit, abi.ulongArg(hSession), pMechanism, abi.ulongArg(hKey));
     }
 
     @Override
     public long C_Sign(long hSession, Pointer pData, long ulDataLen, Pointer pSignature, Pointer pulSignatureLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.sign(hSession, pData, ulDataLen, pSignature, pulSignatureLen);
+        }
         return call(Pkcs11Function.C_Sign, abi.ulongArg(hSession), pData, abi.ulongArg(ulDataLen), pSignature, pulSignatureLen);
     }
 
     @Override
     public long C_SignUpdate(long hSession, Pointer pPart, long ulPartLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.signUpdate(hSession, pPart, ulPartLen);
+        }
         return call(Pkcs11Function.C_SignUpdate, abi.ulongArg(hSession), pPart, abi.ulongArg(ulPartLen));
     }
 
     @Override
     public long C_SignFinal(long hSession, Pointer pSignature, Pointer pulSignatureLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.signFinal(hSession, pSignature, pulSignatureLen);
+        }
         return call(Pkcs11Function.C_SignFinal, abi.ulongArg(hSession), pSignature, pulSignatureLen);
     }
 
@@ -260,21 +363,37 @@ public final class JnaFunctionList extends FunctionPointers implements Pkcs11Fun
 
     @Override
     public long C_VerifyInit(long hSession, Pointer pMechanism, long hKey) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.verifyInit(hSession, pMechanism, hKey);
+        }
         return call(Pkcs11Function.C_VerifyInit, abi.ulongArg(hSession), pMechanism, abi.ulongArg(hKey));
     }
 
     @Override
     public long C_Verify(long hSession, Pointer pData, long ulDataLen, Pointer pSignature, long ulSignatureLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.verify(hSession, pData, ulDataLen, pSignature, ulSignatureLen);
+        }
         return call(Pkcs11Function.C_Verify, abi.ulongArg(hSession), pData, abi.ulongArg(ulDataLen), pSignature, abi.ulongArg(ulSignatureLen));
     }
 
     @Override
     public long C_VerifyUpdate(long hSession, Pointer pPart, long ulPartLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.verifyUpdate(hSession, pPart, ulPartLen);
+        }
         return call(Pkcs11Function.C_VerifyUpdate, abi.ulongArg(hSession), pPart, abi.ulongArg(ulPartLen));
     }
 
     @Override
     public long C_VerifyFinal(long hSession, Pointer pSignature, long ulSignatureLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.verifyFinal(hSession, pSignature, ulSignatureLen);
+        }
         return call(Pkcs11Function.C_VerifyFinal, abi.ulongArg(hSession), pSignature, abi.ulongArg(ulSignatureLen));
     }
 
@@ -340,6 +459,10 @@ public final class JnaFunctionList extends FunctionPointers implements Pkcs11Fun
 
     @Override
     public long C_GenerateRandom(long hSession, Pointer RandomData, long ulRandomLen) {
+        DirectCalls d = direct;
+        if (d != null) {
+            return d.generateRandom(hSession, RandomData, ulRandomLen);
+        }
         return call(Pkcs11Function.C_GenerateRandom, abi.ulongArg(hSession), RandomData, abi.ulongArg(ulRandomLen));
     }
 

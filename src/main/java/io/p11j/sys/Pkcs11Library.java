@@ -2,8 +2,10 @@
 package io.p11j.sys;
 
 import com.sun.jna.Function;
+import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
 import java.io.IOException;
@@ -25,8 +27,14 @@ import static io.p11j.sys.Pkcs11Constants.CKR_OK;
  * <p>{@link #load(Path)} opens the shared library and asks it for its functions: through
  * {@code C_GetInterface("PKCS 11", 3.0)} where the module exports it (the 3.0 function list, 92
  * functions), else through {@code C_GetFunctionList} (the 2.x list, 68 functions). From then on
- * every call goes through the function pointers the module handed out ({@link #functions()}), never
- * through exported symbols.
+ * every call goes through the function pointers the module handed out ({@link #functions()}) or, for
+ * the hot functions, through the exported symbols proven to be those same functions (see
+ * {@link JnaFunctionList#usesDirectCalls()}).
+ *
+ * <p>The library is opened {@code RTLD_LOCAL} (as SunPKCS11 does), not JNA's default
+ * {@code RTLD_GLOBAL}: a module whose function list refers to its own exported {@code C_*} functions
+ * (SoftHSM2, OpenSC) would otherwise, when loaded after another such module, have that list bound to
+ * the first module's functions by the dynamic linker.
  *
  * <p>{@link #initialize(String)} calls {@code C_Initialize} with {@code CKF_OS_LOCKING_OK} and an
  * optional {@code pReserved} string (NSS's softokn reads its configuration there). A module that
@@ -98,7 +106,7 @@ public final class Pkcs11Library {
 
         NativeLibrary lib;
         try {
-            lib = NativeLibrary.getInstance(file.toString());
+            lib = NativeLibrary.getInstance(file.toString(), openOptions());
         } catch (UnsatisfiedLinkError e) {
             throw BinaryFormat.classifyLoadError(file, e);
         }
@@ -111,6 +119,16 @@ public final class Pkcs11Library {
             fl = viaGetFunctionList(file, lib, abi);
         }
         return new Pkcs11Library(file, lib, fl);
+    }
+
+    /** dlopen flags {@code RTLD_LAZY | RTLD_LOCAL} (RTLD_LOCAL is 0 on Linux, 4 on macOS); none on Windows. */
+    private static java.util.Map<String, Object> openOptions() {
+        if (Platform.isWindows()) {
+            return java.util.Map.of();
+        }
+        int rtldLazy = 1;
+        int rtldLocal = Platform.isMac() ? 4 : 0;
+        return java.util.Map.of(Library.OPTION_OPEN_FLAGS, rtldLazy | rtldLocal);
     }
 
     private static Function exported(NativeLibrary lib, String name) {
@@ -146,7 +164,8 @@ public final class Pkcs11Library {
         int major = Byte.toUnsignedInt(list.getByte(0));
         int minor = Byte.toUnsignedInt(list.getByte(1));
         int count = major >= 3 ? Pkcs11Function.COUNT_V3_0 : Pkcs11Function.COUNT_V2;
-        return new JnaFunctionList(abi, new int[] {major, minor}, readPointers(list, abi, count));
+        Pointer[] pointers = readPointers(list, abi, count);
+        return new JnaFunctionList(abi, new int[] {major, minor}, pointers, DirectCallBinder.bind(lib, abi, pointers));
     }
 
     private static Pkcs11Functions viaGetFunctionList(Path file, NativeLibrary lib, Abi abi) throws ModuleLoadException {
@@ -166,7 +185,8 @@ public final class Pkcs11Library {
         int major = Byte.toUnsignedInt(list.getByte(0));
         int minor = Byte.toUnsignedInt(list.getByte(1));
         // C_GetFunctionList hands out a CK_FUNCTION_LIST even from a 3.0 module: 68 pointers, no more.
-        return new JnaFunctionList(abi, new int[] {major, minor}, readPointers(list, abi, Pkcs11Function.COUNT_V2));
+        Pointer[] pointers = readPointers(list, abi, Pkcs11Function.COUNT_V2);
+        return new JnaFunctionList(abi, new int[] {major, minor}, pointers, DirectCallBinder.bind(lib, abi, pointers));
     }
 
     private static Pointer[] readPointers(Pointer list, Abi abi, int count) {
@@ -178,6 +198,11 @@ public final class Pkcs11Library {
             out[i] = layout.field(all[i].name()).getPointer(list);
         }
         return out;
+    }
+
+    /** The JNA library the module was opened as (RTLD_LOCAL): for the sys layer's own tests. */
+    NativeLibrary nativeLibrary() {
+        return library;
     }
 
     /** The absolute path the module was loaded from. */
