@@ -74,8 +74,13 @@ class EcdhKeyAgreementIT {
 
     @Test
     void badKeysAreRefused() throws Exception {
-        KeyPair ours = KeyPairGenerator.getInstance("EC", provider).generateKeyPair();
-        KeyPair softOther = KeyPairGenerator.getInstance("EC", "SunEC").generateKeyPair();
+        // Curves named: the JDK's default EC size is 256 bits on 17 and 384 from 21 on.
+        KeyPairGenerator p256 = KeyPairGenerator.getInstance("EC", provider);
+        p256.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair ours = p256.generateKeyPair();
+        KeyPairGenerator softP256 = KeyPairGenerator.getInstance("EC", "SunEC");
+        softP256.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair softOther = softP256.generateKeyPair();
         KeyAgreement a = KeyAgreement.getInstance("ECDH", provider);
         assertThatThrownBy(() -> a.init(softOther.getPrivate())).isInstanceOf(InvalidKeyException.class);
         a.init(ours.getPrivate());
