@@ -270,6 +270,8 @@ public final class P11KeyFactory extends KeyFactorySpi {
         } catch (Pkcs11Exception e) {
             throw new InvalidKeyException("the token " + context.tokenUri() + " refused to import the " + key.getAlgorithm()
                     + " private key: " + e.getMessage(), e);
+        } finally {
+            template.wipeSecrets(); // CKA_VALUE of EC/EdDSA keys (RSA's BigIntegers cannot be wiped)
         }
         ObjectRef ref = context.ref(handle, CKO_PRIVATE_KEY, id, null);
         KeyAttributes a = new KeyAttributes(CKO_PRIVATE_KEY, keyType, null, id, tokenObject, true, false, false);

@@ -121,7 +121,13 @@ final class EntryWriter {
                 }
             } else {
                 id = KeyObjects.idOf(chain[0].getPublicKey());
-                long priv = s.createObject(KeyObjects.privateKey(key, chain[0].getPublicKey(), id, label));
+                Template privateTemplate = KeyObjects.privateKey(key, chain[0].getPublicKey(), id, label);
+                long priv;
+                try {
+                    priv = s.createObject(privateTemplate);
+                } finally {
+                    privateTemplate.wipeSecrets(); // the key's value does not wait in the heap for GC
+                }
                 log.created(new TokenObject(priv, CKO_PRIVATE_KEY, id, label));
                 long pub = s.createObject(KeyObjects.publicKey(chain[0].getPublicKey(), id, label));
                 log.created(new TokenObject(pub, CKO_PUBLIC_KEY, id, label));
@@ -157,7 +163,12 @@ final class EntryWriter {
                 h = s.copyObject(p.handle(s), Template.builder().flag(TOKEN, true).label(label).id(id).build());
             } else {
                 id = KeyObjects.randomId();
-                h = s.createObject(KeyObjects.secretKey(key, id, label));
+                Template secretTemplate = KeyObjects.secretKey(key, id, label);
+                try {
+                    h = s.createObject(secretTemplate);
+                } finally {
+                    secretTemplate.wipeSecrets();
+                }
             }
             log.created(new TokenObject(h, CKO_SECRET_KEY, id, label));
             if (replaced != null) {

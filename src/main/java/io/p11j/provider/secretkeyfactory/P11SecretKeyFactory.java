@@ -116,6 +116,8 @@ public final class P11SecretKeyFactory extends SecretKeyFactorySpi {
                 throw x;
             }
             throw Errors.provider("C_CreateObject of a " + algorithm + " key on " + context.tokenUri(), e);
+        } finally {
+            template.wipeSecrets(); // the template's own copy of the value
         }
     }
 

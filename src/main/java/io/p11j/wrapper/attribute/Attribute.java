@@ -68,6 +68,17 @@ public final class Attribute<T> {
         return type + "=" + (isSecret(type.code()) ? "<redacted>" : render(value));
     }
 
+    /**
+     * Zeroes the value if it is a byte array of a secret attribute ({@code CKA_VALUE}, private key
+     * components); the attribute must not be used afterwards. Immutable values ({@code BigInteger})
+     * cannot be wiped.
+     */
+    void wipeSecret() {
+        if (value instanceof byte[] b && isSecret(type.code())) {
+            Arrays.fill(b, (byte) 0);
+        }
+    }
+
     private static boolean isSecret(long code) {
         // CKA_VALUE of a secret or private key, and the private RSA/DSA/EC components (0x123..0x128).
         return code == CKA_VALUE || (code >= 0x123 && code <= 0x128);

@@ -70,6 +70,16 @@ public final class Template implements Iterable<Attribute<?>> {
         return b.build();
     }
 
+    /**
+     * Zeroes the byte-array values of this template's secret attributes ({@code CKA_VALUE} and the
+     * private key components): call it once the object is created, so that an imported key value does
+     * not wait in the heap for the garbage collector. The template (and any template sharing its
+     * attributes through {@link #toBuilder()} or {@link #with}) must not be used afterwards.
+     */
+    public void wipeSecrets() {
+        attributes.forEach(Attribute::wipeSecret);
+    }
+
     public Builder toBuilder() {
         Builder b = builder();
         attributes.forEach(b::add);

@@ -77,4 +77,23 @@ class TemplateTest {
         assertThat(t.attributes()).containsExactly(AttributeType.CLASS.of(CKO_PRIVATE_KEY), AttributeType.KEY_TYPE.of(CKK_EC),
                 AttributeType.LABEL.of("l"), AttributeType.ID.of(new byte[] {7}), AttributeType.VALUE_LEN.of(32L));
     }
+
+    @Test
+    void wipeSecretsZeroesKeyValuesAndLeavesTheRest() {
+        byte[] value = {1, 2, 3, 4};
+        byte[] id = {9, 9};
+        Template t = Template.builder().set(AttributeType.VALUE, value).id(id)
+                .set(AttributeType.EC_PARAMS, new byte[] {6, 8}).build();
+        Template shared = t.toBuilder().label("x").build();
+        t.wipeSecrets();
+        assertThat(value).as("the caller's array was copied, not taken").containsExactly(1, 2, 3, 4);
+        assertThat(t.attributes()).filteredOn(a -> a.type() == AttributeType.VALUE).singleElement()
+                .satisfies(a -> assertThat((byte[]) a.value()).containsOnly(0));
+        assertThat(shared.attributes()).filteredOn(a -> a.type() == AttributeType.VALUE).singleElement()
+                .satisfies(a -> assertThat((byte[]) a.value()).as("shared attributes are wiped too").containsOnly(0));
+        assertThat(t.attributes()).filteredOn(a -> a.type() == AttributeType.ID).singleElement()
+                .satisfies(a -> assertThat((byte[]) a.value()).containsExactly(9, 9));
+        assertThat(t.attributes()).filteredOn(a -> a.type() == AttributeType.EC_PARAMS).singleElement()
+                .satisfies(a -> assertThat((byte[]) a.value()).containsExactly(6, 8));
+    }
 }
