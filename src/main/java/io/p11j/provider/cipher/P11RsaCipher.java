@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.cipher;
 
+import io.p11j.provider.key.PublicKeyImports;
 import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.P11jKeyUnwrapSpec;
 import io.p11j.provider.key.P11Key;
@@ -111,7 +112,7 @@ public final class P11RsaCipher extends CipherSpi {
     private static final String TLS_PREMASTER_SPEC = "sun.security.internal.spec.TlsRsaPremasterSecretParameterSpec";
 
     private final TokenContext providerContext;
-    private final RsaPublicKeyImports imports;
+    private final PublicKeyImports imports;
     private Padding padding;
     /** The OAEP parameters the transformation's name means when none are given. */
     private OaepParameters oaepDefaults;
@@ -122,7 +123,7 @@ public final class P11RsaCipher extends CipherSpi {
     private P11RsaPrivateKey privateKey;
     private P11RsaPublicKey tokenPublicKey;
     private RSAPublicKey publicKey;    // any public key (also tokenPublicKey)
-    private RsaPublicKeyImports.Imported imported;
+    private PublicKeyImports.Imported imported;
     private OaepParameters oaep;
     private Mechanism mechanism;       // the token's mechanism; null: software encryption
     private boolean rawOaep;           // decrypt with CKM_RSA_X_509 and decode OAEP here
@@ -143,7 +144,7 @@ public final class P11RsaCipher extends CipherSpi {
      *                        {@code setPadding} says otherwise
      * @param oaepHash        for {@code OAEPWith<digest>AndMGF1Padding}, the digest; else null
      */
-    P11RsaCipher(TokenContext providerContext, RsaPublicKeyImports imports, Padding padding, OaepParameters.Hash oaepHash) {
+    P11RsaCipher(TokenContext providerContext, PublicKeyImports imports, Padding padding, OaepParameters.Hash oaepHash) {
         this.providerContext = providerContext;
         this.imports = imports;
         this.padding = padding == null ? Padding.PKCS1 : padding;

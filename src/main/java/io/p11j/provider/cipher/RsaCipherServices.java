@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.cipher;
 
+import io.p11j.provider.key.PublicKeyImports;
+import io.p11j.wrapper.attribute.AttributeType;
 import io.p11j.provider.cipher.P11RsaCipher.Padding;
 import io.p11j.provider.key.P11RsaPrivateKey;
 import io.p11j.provider.key.P11RsaPublicKey;
@@ -46,7 +48,7 @@ public final class RsaCipherServices {
     /** Every RSA cipher service, whatever the token; {@code ServiceTable} keeps those the token can do. */
     public static List<ServiceDescriptor> descriptors() {
         List<ServiceDescriptor> all = new ArrayList<>();
-        RsaPublicKeyImports imports = new RsaPublicKeyImports(); // one cache per provider
+        PublicKeyImports imports = new PublicKeyImports(AttributeType.ENCRYPT, AttributeType.WRAP); // one cache per provider
         StringBuilder paddings = new StringBuilder("NOPADDING|PKCS1PADDING|OAEPPADDING");
         for (OaepParameters.Hash h : OaepParameters.Hash.values()) {
             paddings.append("|OAEPWITH").append(h.jcaName).append("ANDMGF1PADDING|OAEPWITH").append(h.jcaName.replace("-", ""))
@@ -70,7 +72,7 @@ public final class RsaCipherServices {
     }
 
     private static ServiceDescriptor service(String name, List<String> aliases, Padding padding, OaepParameters.Hash hash,
-                                             long[] mechanisms, RsaPublicKeyImports imports, Map<String, String> attributes) {
+                                             long[] mechanisms, PublicKeyImports imports, Map<String, String> attributes) {
         return new ServiceDescriptor("Cipher", name, aliases, mechanisms, true, P11RsaCipher.class,
                 context -> new P11RsaCipher(context, imports, padding, hash),
                 (context, key) -> supports(mechanisms, context, key), attributes);

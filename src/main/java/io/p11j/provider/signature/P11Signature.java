@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.signature;
 
+import io.p11j.provider.key.PublicKeyImports;
 import io.p11j.provider.codec.DigestInfos;
 import io.p11j.provider.codec.EcdsaSignatures;
 import io.p11j.provider.codec.PssParameters;

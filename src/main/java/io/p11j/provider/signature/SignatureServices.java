@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.signature;
 
+import io.p11j.provider.key.PublicKeyImports;
+import io.p11j.wrapper.attribute.AttributeType;
 import io.p11j.provider.service.ServiceDescriptor;
 import io.p11j.provider.signature.SignatureAlgorithm.Family;
 
@@ -38,7 +40,7 @@ public final class SignatureServices {
         List<ServiceDescriptor> all = new ArrayList<>();
         // One cache of imported public keys for the services of one provider (ServiceTable asks for the
         // descriptors per provider): it lives and goes with the provider.
-        PublicKeyImports imports = new PublicKeyImports();
+        PublicKeyImports imports = new PublicKeyImports(AttributeType.VERIFY);
         for (SignatureAlgorithm a : algorithms()) {
             String keys = switch (a.family()) {
                 case RSA_PKCS1, RSA_PSS -> RSA_KEYS;
