@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.cipher;
 
-import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.P11jKeyUnwrapSpec;
 import io.p11j.provider.key.Keys;
 import io.p11j.provider.key.P11Key;
@@ -18,7 +17,6 @@ import java.security.InvalidKeyException;
 import java.security.Key;
 import java.security.NoSuchAlgorithmException;
 import java.security.ProviderException;
-import java.security.SecureRandom;
 import java.util.Locale;
 
 import static io.p11j.sys.Pkcs11Constants.*;
@@ -32,7 +30,6 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  */
 public final class KeyWrapping {
 
-    private static final SecureRandom IDS = JdkRandom.get();
 
     private KeyWrapping() {
     }
@@ -105,8 +102,7 @@ public final class KeyWrapping {
             default -> throw new NoSuchAlgorithmException("P11J unwraps RSA, EC and EdDSA private keys, not " + algorithm);
         };
         if (id == null) {
-            id = new byte[16];
-            IDS.nextBytes(id);
+            id = Keys.randomId();
         }
         Template.Builder t = Template.builder().objectClass(CKO_PRIVATE_KEY).keyType(keyType).flag(TOKEN, token)
                 .flag(PRIVATE, true).flag(SENSITIVE, true).flag(EXTRACTABLE, extractable).flag(SIGN, true).id(id);

@@ -3,6 +3,7 @@ package io.p11j.provider.key;
 
 import io.p11j.provider.codec.EcCurves;
 import io.p11j.provider.codec.EcPoints;
+import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Constants;
 import io.p11j.sys.Pkcs11Exception;
@@ -40,6 +41,11 @@ public final class Keys {
             EC_PARAMS, EC_POINT};
 
     private Keys() {
+    }
+
+    /** A new random 16-byte {@code CKA_ID} (the JDK's DRBG), so that a new object is never taken for another. */
+    public static byte[] randomId() {
+        return JdkRandom.bytes(16);
     }
 
     /**

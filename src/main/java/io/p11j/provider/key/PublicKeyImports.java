@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.key;
 
-import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.ObjectRef;
@@ -11,7 +10,6 @@ import io.p11j.wrapper.attribute.Template;
 
 import java.security.InvalidKeyException;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -44,8 +42,6 @@ public final class PublicKeyImports {
 
     /** Keys kept imported per token: a few peers' keys, not an unbounded cache of every key seen. */
     public static final int CAPACITY = 32;
-    private static final int ID_BYTES = 16;
-    private static final SecureRandom IDS = JdkRandom.get();
 
     private final Template uses;
     private final Map<TokenContext, Map<Encoding, Imported>> perToken = new IdentityHashMap<>(); // guarded by itself
@@ -106,8 +102,7 @@ public final class PublicKeyImports {
                 return hit;
             }
         }
-        byte[] id = new byte[ID_BYTES];
-        IDS.nextBytes(id);
+        byte[] id = Keys.randomId();
         Template template = Template.builder().objectClass(CKO_PUBLIC_KEY).flag(TOKEN, false).flag(PRIVATE, false)
                 .id(id).build().with(uses).with(Keys.publicKeyValues(key));
         long handle;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.key;
 
-import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.ObjectRef;
@@ -14,7 +13,6 @@ import io.p11j.wrapper.attribute.Template;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.security.ProviderException;
-import java.security.SecureRandom;
 import java.util.Locale;
 
 import static io.p11j.sys.Pkcs11Constants.*;
@@ -28,8 +26,6 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  */
 public final class SecretKeys {
 
-    private static final SecureRandom IDS = JdkRandom.get();
-    private static final int ID_BYTES = 16;
 
     private SecretKeys() {
     }
@@ -67,8 +63,7 @@ public final class SecretKeys {
      */
     public static Template.Builder template(long keyType, boolean tokenObject, boolean extractable, String label, byte[] id) {
         if (id == null) {
-            id = new byte[ID_BYTES];
-            IDS.nextBytes(id);
+            id = Keys.randomId();
         }
         Template.Builder t = Template.builder().objectClass(CKO_SECRET_KEY).keyType(keyType).flag(TOKEN, tokenObject)
                 .flag(PRIVATE, true).flag(SENSITIVE, true).flag(EXTRACTABLE, extractable).id(id);

@@ -8,7 +8,6 @@ import io.p11j.provider.key.Keys;
 import io.p11j.provider.key.P11Key;
 import io.p11j.provider.key.P11PrivateKey;
 import io.p11j.provider.key.P11PublicKey;
-import io.p11j.provider.token.JdkRandom;
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
 import io.p11j.wrapper.ObjectRef;
@@ -29,7 +28,6 @@ import java.security.NoSuchAlgorithmException;
 import java.security.NoSuchProviderException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.EdECKey;
@@ -72,13 +70,6 @@ import static io.p11j.wrapper.attribute.AttributeType.*;
  * across threads, as every {@code KeyFactory}.
  */
 public final class P11KeyFactory extends KeyFactorySpi {
-
-    /**
-     * For {@code CKA_ID}s, from {@code SUN} by name: with P11J first in the provider list, a default
-     * {@code SecureRandom} would be a token's, and this static one would outlive that token.
-     */
-    private static final SecureRandom IDS = JdkRandom.get();
-    private static final int ID_BYTES = 16;
 
     /** The key families, by the JCA's names. */
     enum Family {
@@ -220,8 +211,7 @@ public final class P11KeyFactory extends KeyFactorySpi {
      */
     private P11PrivateKey importPrivate(PrivateKey key) throws InvalidKeyException {
         boolean tokenObject = context.config().tokenKeys();
-        byte[] id = new byte[ID_BYTES];
-        IDS.nextBytes(id);
+        byte[] id = Keys.randomId();
         Template.Builder t = Template.builder().objectClass(CKO_PRIVATE_KEY).flag(TOKEN, tokenObject).flag(PRIVATE, true)
                 .flag(SENSITIVE, true).flag(EXTRACTABLE, false).flag(SIGN, true).id(id);
         long keyType;
