@@ -152,6 +152,7 @@ public final class Session implements AutoCloseable {
                     | ((active & ENCRYPT) != 0 ? CKF_ENCRYPT : 0) | ((active & DECRYPT) != 0 ? CKF_DECRYPT : 0)
                     | ((active & DIGEST) != 0 ? CKF_DIGEST : 0);
             if (f.C_SessionCancel(handle, flags) == CKR_OK) {
+                digestEnded();
                 active = 0;
                 return;
             }
@@ -172,7 +173,7 @@ public final class Session implements AutoCloseable {
                 active &= ~DECRYPT;
             }
             if ((active & DIGEST) != 0 && ended(f.C_DigestFinal(handle, out, reset(len, 16384)))) {
-                active &= ~DIGEST;
+                digestEnded();
             }
         }
     }
@@ -638,6 +639,8 @@ public final class Session implements AutoCloseable {
     /** The largest native bulk buffer a session keeps between calls. */
     private static final long BULK_KEEP = 2L * 1024 * 1024 + 256;
     private Memory bulk;
+    /** Bytes at the start of {@link #bulk} holding digest input, zeroed when the digest ends. */
+    private long digestInputInBulk;
 
     /**
      * Single-part {@code C_EncryptInit} + {@code C_Encrypt} of {@code in[inOff .. inOff+inLen)} into
@@ -695,9 +698,22 @@ public final class Session implements AutoCloseable {
 
     private void freeBulk() {
         if (bulk != null) {
-            bulk.close(); // holds no plaintext: every call zeroes what it leaves
+            wipeDigestInput();
+            bulk.close(); // holds no plaintext: every call zeroes what it leaves, a digest when it ends
             bulk = null;
         }
+    }
+
+    /** The kept bulk buffer, grown to {@code size}; null when {@code size} is more than a session keeps. */
+    private Memory keptBulk(long size) {
+        if (size > BULK_KEEP) {
+            return null;
+        }
+        if (bulk == null || bulk.size() < size) {
+            freeBulk();
+            bulk = new Memory(Math.max(size, 4096));
+        }
+        return bulk;
     }
 
     private static void checkBounds(byte[] in, int inOff, int inLen, byte[] out, int outOff) {
@@ -725,19 +741,10 @@ public final class Session implements AutoCloseable {
         checkBounds(in, inOff, inLen, out, outOff);
         int outCap = out.length - outOff;
         long size = Math.max(1, Math.max(inLen, outCap));
-        Memory m = bulk;
-        boolean own = false;
-        if (m == null || m.size() < size) {
-            if (size <= BULK_KEEP) {
-                if (bulk != null) {
-                    bulk.close();
-                }
-                bulk = new Memory(Math.max(size, 4096));
-                m = bulk;
-            } else {
-                m = new Memory(size);
-                own = true;
-            }
+        Memory m = keptBulk(size);
+        boolean own = m == null;
+        if (own) {
+            m = new Memory(size);
         }
         long rv = CKR_GENERAL_ERROR;
         long tokenRv = CKR_GENERAL_ERROR;
@@ -809,7 +816,7 @@ public final class Session implements AutoCloseable {
             Pointer in = arena.bytes(data);
             return Outputs.bytes(Pkcs11Function.C_Digest, arena, 64, (out, len) -> f.C_Digest(handle, in, data.length, out, len));
         } finally {
-            active &= ~DIGEST;
+            digestEnded();
         }
     }
 
@@ -820,12 +827,47 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code C_DigestUpdate} of {@code data[offset .. offset+length)}. The part goes through the
+     * session's kept bulk buffer, which is zeroed once, when the digest ends (final, failure, cancel
+     * or close), rather than after every part: streaming a large message costs one copy per part.
+     */
     public void digestUpdate(byte[] data, int offset, int length) throws Pkcs11Exception {
-        try (NativeArena arena = scratch.open()) {
-            Pkcs11Errors.check(Pkcs11Function.C_DigestUpdate, fn().C_DigestUpdate(handle, arena.bytes(data, offset, length), length));
+        java.util.Objects.checkFromIndexSize(offset, length, data.length);
+        Pkcs11Functions fx = fn();
+        Memory m = keptBulk(Math.max(1, length));
+        boolean own = m == null;
+        if (own) {
+            m = new Memory(length);
+        } else {
+            digestInputInBulk = Math.max(digestInputInBulk, length);
+        }
+        try {
+            if (length > 0) {
+                m.write(0, data, offset, length);
+            }
+            Pkcs11Errors.check(Pkcs11Function.C_DigestUpdate, fx.C_DigestUpdate(handle, m, length));
         } catch (Pkcs11Exception | RuntimeException e) {
-            active &= ~DIGEST;
+            digestEnded();
             throw e;
+        } finally {
+            if (own) {
+                m.clear();
+                m.close();
+            }
+        }
+    }
+
+    /** The digest operation is over: mark it so, and zero the input it left in the bulk buffer. */
+    private void digestEnded() {
+        active &= ~DIGEST;
+        wipeDigestInput();
+    }
+
+    private void wipeDigestInput() {
+        if (digestInputInBulk > 0) {
+            bulk.clear(digestInputInBulk);
+            digestInputInBulk = 0;
         }
     }
 
@@ -843,7 +885,7 @@ public final class Session implements AutoCloseable {
         try (NativeArena arena = scratch.open()) {
             return Outputs.bytes(Pkcs11Function.C_DigestFinal, arena, 64, (out, len) -> fx.C_DigestFinal(handle, out, len));
         } finally {
-            active &= ~DIGEST;
+            digestEnded();
         }
     }
 

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.p11j.provider.digest;
 
-import com.sun.jna.Memory;
 import io.p11j.provider.token.Errors;
 import io.p11j.provider.token.Quirk;
 import io.p11j.provider.token.TokenContext;
 import io.p11j.sys.Pkcs11Exception;
-import io.p11j.sys.Pkcs11Function;
-import io.p11j.sys.Pkcs11Functions;
-import io.p11j.wrapper.Pkcs11Errors;
 import io.p11j.wrapper.PooledSession;
 import io.p11j.wrapper.Session;
 import io.p11j.wrapper.SessionPool;
@@ -20,8 +16,6 @@ import java.security.MessageDigestSpi;
 import java.security.ProviderException;
 import java.util.Arrays;
 
-import static io.p11j.sys.Pkcs11Constants.CKR_OK;
-import static io.p11j.sys.Pkcs11Constants.CKR_SESSION_HANDLE_INVALID;
 
 /**
  * A {@code MessageDigest} computed by the token ({@code CKM_SHA_1}, {@code CKM_SHA256}, …).
@@ -31,8 +25,8 @@ import static io.p11j.sys.Pkcs11Constants.CKR_SESSION_HANDLE_INVALID;
  * session round trip per digest, no session held between calls. More data switches to a multi-part
  * operation that holds its session until {@code digest} or {@code reset}, always given back (the
  * pool ends an unfinished operation; a cleaner gives it back if the engine is abandoned), and
- * streams {@code C_DigestUpdate}s of up to 256 KiB from one native buffer the engine keeps, zeroed
- * after each message.
+ * streams {@code C_DigestUpdate}s of up to 256 KiB through the session's bulk buffer (zeroed by
+ * the session when the digest ends).
  *
  * <p><b>Clone.</b> While the data is still buffered the clone copies the buffer. Once a multi-part
  * operation runs on the token, cloning would need {@code C_GetOperationState}: the wrapper does not
@@ -67,8 +61,6 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
     private boolean failed;
     private final byte[] one = new byte[1];
     private byte[] chunk;
-    private Memory nativeChunk;
-    private int nativeUsed;
 
     /** The operand of {@link #digestWork}: a field, so that a digest allocates no lambda. */
     private byte[] opData;
@@ -223,31 +215,12 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
         }
     }
 
-    /**
-     * {@code C_DigestUpdate} straight from one native buffer this engine keeps (freed with it): the
-     * wrapper's per-call copy would allocate, zero and free a native buffer for every chunk, which on a
-     * large message costs more than the calls themselves. The session still tracks the operation it
-     * began ({@code digestInit}); a failed update ends it on the token, and giving the session back ends
-     * or closes whatever is left.
-     */
+    /** {@code C_DigestUpdate}s of at most {@value #CHUNK} bytes on the held session. */
     private void stream(byte[] b, int off, int n) {
         Session s = held.session();
         try {
-            if (!s.isCurrent()) {
-                throw Pkcs11Errors.of(Pkcs11Function.C_DigestUpdate, CKR_SESSION_HANDLE_INVALID);
-            }
-            if (nativeChunk == null) {
-                nativeChunk = new Memory(CHUNK);
-            }
-            Pkcs11Functions f = s.token().module().functions();
             for (int done = 0; done < n; done += CHUNK) {
-                int k = Math.min(CHUNK, n - done);
-                nativeChunk.write(0, b, off + done, k);
-                nativeUsed = Math.max(nativeUsed, k);
-                long rv = f.C_DigestUpdate(s.handle(), nativeChunk, k);
-                if (rv != CKR_OK) {
-                    throw Pkcs11Errors.of(Pkcs11Function.C_DigestUpdate, rv);
-                }
+                s.digestUpdate(b, off + done, Math.min(CHUNK, n - done));
             }
         } catch (Pkcs11Exception e) {
             failed = true;
@@ -263,10 +236,6 @@ public final class P11MessageDigest extends MessageDigestSpi implements Cloneabl
             held = null;
             heldRelease = null;
             r.clean();
-        }
-        if (nativeUsed > 0) {
-            nativeChunk.clear(nativeUsed); // the message may matter to someone: it does not linger in native memory
-            nativeUsed = 0;
         }
     }
 }
